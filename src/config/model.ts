@@ -1,0 +1,231 @@
+// The weir.yaml project model: one zod schema gives validation, the TypeScript types,
+// the JSON Schema export (`weir schema`) and the reference docs (descriptions).
+// Cross-reference checks (unknown source/table/field, ...) live in validate.ts.
+import { z } from 'zod';
+
+const name = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'use letters, digits and _ (not starting with a digit)');
+
+/** A UDF reference: `udf/file.js#function` (JS) or `udf/file.py#function` (Python). */
+export const UdfRef = z
+  .union([
+    z
+      .string()
+      .describe('path#function; the language follows the extension (.js/.mjs/.ts → JS, .py → Python)'),
+    z.strictObject({ js: z.string() }).describe('a JS module function: udf/file.js#function'),
+    z.strictObject({ python: z.string() }).describe('a Python function: udf/file.py#function'),
+  ])
+  .describe('A user-defined function in the project folder');
+
+export const FilesSource = z
+  .strictObject({
+    path: z.union([z.string(), z.array(z.string()).min(1)]).describe('glob(s) relative to the project'),
+    follow: z.boolean().default(false).describe('keep tailing the files (like tail -F) instead of ending'),
+  })
+  .describe('Read newline-separated records from files (plain or .gz)');
+
+export const KafkaSource = z
+  .strictObject({
+    brokers: z.array(z.string()).min(1).describe('bootstrap servers, host:port'),
+    topic: z.union([z.string(), z.array(z.string()).min(1)]),
+    group: z.string().describe('consumer group id'),
+    start: z
+      .union([
+        z.enum(['earliest', 'latest']),
+        z.strictObject({ timestamp: z.union([z.number(), z.string()]) }),
+      ])
+      .default('earliest')
+      .describe('where a new group starts reading'),
+    format: z.enum(['raw', 'avro']).default('raw').describe('raw bytes, or Confluent-framed Avro'),
+    registry: z.string().optional().describe('schema registry URL, for format: avro'),
+    separate_realtime: z
+      .boolean()
+      .default(false)
+      .describe('run Kafka sinks and warehouse sinks as two jobs with their own consumer groups'),
+  })
+  .describe('Consume a Kafka topic; partitions are the splits');
+
+export const Source = z
+  .strictObject({
+    files: FilesSource.optional(),
+    stdin: z.strictObject({}).optional().describe('read records from standard input'),
+    kafka: KafkaSource.optional(),
+    max_record_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(16 * 1024 * 1024),
+  })
+  .refine((s) => [s.files, s.stdin, s.kafka].filter(Boolean).length === 1, {
+    message: 'a source needs exactly one of: files, stdin, kafka',
+  });
+
+export const Filter = z
+  .strictObject({
+    contains: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('route when the record contains ANY of these'),
+    contains_all: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('route when it contains ALL of these'),
+    regex: z.string().optional().describe('route when this regex matches (evaluated after the keywords)'),
+  })
+  .describe('Which raw records of the source belong to this table; no filter = every record');
+
+export const Parser = z
+  .union([
+    z.strictObject({ json: z.strictObject({}).default({}) }),
+    z.strictObject({ regex: z.strictObject({ pattern: z.string().describe('named groups become fields') }) }),
+    z.strictObject({
+      csv: z.strictObject({
+        delimiter: z.string().length(1).default(','),
+        quote: z.string().length(1).default('"'),
+        columns: z.array(z.string()).min(1).optional().describe('field names; omit to use header'),
+        header: z.boolean().default(false).describe('the first line of each file is a header (skipped)'),
+      }),
+    }),
+    z.strictObject({
+      oplog: z.strictObject({
+        header: z
+          .string()
+          .describe('regex for the fixed header; named groups become fields; the JSON body follows'),
+        body: z.string().optional().describe('put the body under this field instead of merging it'),
+      }),
+    }),
+  ])
+  .describe('How a raw line becomes a record: json, regex, csv or oplog');
+
+export const Extender = z
+  .union([
+    z.strictObject({
+      flatten: z.strictObject({
+        field: z.string().describe('the nested object/array field to flatten'),
+        prefix: z
+          .string()
+          .optional()
+          .describe('prefix for the new columns (default: field name + separator)'),
+        separator: z.string().default('_'),
+        max_depth: z.number().int().positive().default(8),
+        arrays: z
+          .enum(['keep', 'index'])
+          .default('keep')
+          .describe('keep arrays, or explode them as name_0, name_1…'),
+        keep_original: z.boolean().default(false),
+      }),
+    }),
+    z.strictObject({ derive: z.record(z.string(), z.string()).describe('new field → expression') }),
+    z.strictObject({ udf: UdfRef.describe('postprocess: record → record | null (drop) | records') }),
+  ])
+  .describe('A step deriving fields: flatten, derive, or a postprocess UDF');
+
+/** A column: a DDL string (`BIGINT NOT NULL`) or an object with the type and options. */
+export const ColumnSpec = z.union([
+  z.string().describe('the type, e.g. BIGINT NOT NULL'),
+  z.strictObject({
+    type: z.string(),
+    from: z.string().optional().describe('source field (dotted path), default: the column name'),
+    default: z.unknown().optional(),
+    comment: z.string().optional(),
+    on_error: z.enum(['error', 'null']).default('error').describe('what a value that cannot be cast becomes'),
+    format: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .describe('input format(s) for DATE/TIMESTAMP strings, e.g. yyyy-MM-dd HH:mm:ss'),
+    timezone: z.string().optional().describe('zone of zone-less timestamp strings (IANA name)'),
+  }),
+]);
+
+export const Table = z
+  .strictObject({
+    source: z.string(),
+    filter: Filter.optional(),
+    preprocess: UdfRef.optional().describe('string → string | null, runs before the parser'),
+    parser: Parser,
+    extend: z.array(Extender).default([]),
+    schema: z.record(z.string(), ColumnSpec).describe('column name → type; the single source of truth'),
+    drop_when: z.string().optional().describe('expression; matching rows are dropped (counted)'),
+    counters: z.record(z.string(), z.string()).optional().describe('user counter → expression; +1 when true'),
+    comment: z.string().optional(),
+  })
+  .describe('A streaming table: one kind of log becomes rows');
+
+export const Rolling = z.strictObject({
+  max_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(128 * 1024 * 1024),
+  max_rows: z.number().int().positive().default(5_000_000),
+  max_seconds: z.number().positive().default(900),
+});
+
+export const HiveSink = z.strictObject({
+  database: name,
+  table: name.optional().describe('default: the sink name'),
+  format: z.enum(['parquet', 'json', 'text']).default('parquet'),
+  compression: z.enum(['zstd', 'snappy', 'gzip', 'none']).default('zstd').describe('parquet only'),
+  partitioned_by: z.array(z.string()).default([]),
+  location: z.string().optional().describe('default: <warehouse>/<database>.db/<table>'),
+  rolling: Rolling.default(Rolling.parse({})),
+  properties: z.record(z.string(), z.string()).default({}),
+});
+
+export const KafkaSink = z.strictObject({
+  brokers: z.array(z.string()).min(1),
+  topic: z.string(),
+  format: z.enum(['json', 'avro']).default('json'),
+  key: z.array(z.string()).default([]).describe('columns forming the message key'),
+  compression: z.enum(['none', 'gzip', 'snappy', 'lz4', 'zstd']).default('none'),
+  registry: z.string().optional().describe('schema registry URL (format: avro)'),
+});
+
+export const Sink = z
+  .strictObject({
+    table: z.string(),
+    when: z.string().optional().describe('expression; only matching rows load into this sink'),
+    columns: z.array(z.string()).optional().describe('columns to load (default: all)'),
+    hive: HiveSink.optional(),
+    kafka: KafkaSink.optional(),
+  })
+  .refine((s) => (s.hive ? 1 : 0) + (s.kafka ? 1 : 0) === 1, {
+    message: 'a sink needs exactly one of: hive, kafka',
+  });
+
+export const Project = z
+  .strictObject({
+    version: z.string().optional().describe('config version label; default: a hash of the file'),
+    warehouse: z.string().default('./warehouse').describe('where Hive-layout tables are written'),
+    checkpoint: z
+      .strictObject({
+        interval_seconds: z.number().positive().default(10),
+        dir: z.string().optional().describe('default: <warehouse>/_weir'),
+      })
+      .default({ interval_seconds: 10 }),
+    errors: z
+      .strictObject({ location: z.string().optional().describe('default: <warehouse>/_errors') })
+      .default({}),
+    counters: z
+      .strictObject({ dated_ttl_days: z.number().int().positive().default(7) })
+      .default({ dated_ttl_days: 7 }),
+    sources: z.record(z.string(), Source),
+    tables: z.record(z.string(), Table),
+    sinks: z.record(z.string(), Sink).default({}),
+  })
+  .describe('A Weir project (weir.yaml)');
+
+export type ProjectConfig = z.infer<typeof Project>;
+export type SourceConfig = z.infer<typeof Source>;
+export type TableConfig = z.infer<typeof Table>;
+export type SinkConfig = z.infer<typeof Sink>;
+export type HiveSinkConfig = z.infer<typeof HiveSink>;
+export type KafkaSinkConfig = z.infer<typeof KafkaSink>;
+export type ParserConfig = z.infer<typeof Parser>;
+export type ExtenderConfig = z.infer<typeof Extender>;
+export type FilterConfig = z.infer<typeof Filter>;
+export type ColumnConfig = z.infer<typeof ColumnSpec>;
+export type UdfRefConfig = z.infer<typeof UdfRef>;
