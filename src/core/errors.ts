@@ -41,3 +41,17 @@ export interface ErrorRecord {
   /** When the error happened, ms since epoch. */
   time: number;
 }
+
+/** Thrown by per-record stage code (parsers, casts, expressions); the pipeline turns it into an ErrorRecord. */
+export class StageError extends Error {
+  readonly code: ErrorCode;
+  readonly field: string | undefined;
+  readonly errorClass: string;
+  constructor(code: ErrorCode, message: string, options: { field?: string; errorClass?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'StageError';
+    this.code = code;
+    this.field = options.field;
+    this.errorClass = options.errorClass ?? (options.cause instanceof Error ? options.cause.name : 'StageError');
+  }
+}
