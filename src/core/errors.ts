@@ -47,11 +47,16 @@ export class StageError extends Error {
   readonly code: ErrorCode;
   readonly field: string | undefined;
   readonly errorClass: string;
-  constructor(code: ErrorCode, message: string, options: { field?: string; errorClass?: string; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { field?: string; errorClass?: string; cause?: unknown } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'StageError';
     this.code = code;
     this.field = options.field;
-    this.errorClass = options.errorClass ?? (options.cause instanceof Error ? options.cause.name : 'StageError');
+    this.errorClass =
+      options.errorClass ?? (options.cause instanceof Error ? options.cause.name : 'StageError');
   }
 }

@@ -1,0 +1,44 @@
+// The seam every UDF runner (JS, Python) implements. Calls are per batch, so crossing into a
+// UDF runtime (e.g. Pyodide) is paid once per batch, not per record.
+
+export type UdfKind = 'preprocess' | 'postprocess';
+
+/** The outcome for one input. A postprocess value may be a record, null (drop) or an array of records (split). */
+export type UdfOutcome =
+  | { ok: true; value: unknown }
+  | {
+      ok: false;
+      code: 'UDF' | 'UDF_TIMEOUT';
+      /** e.g. TypeError, KeyError, ZeroDivisionError */
+      errorClass: string;
+      message: string;
+      /** The most relevant traceback / stack line, e.g. `File "udf/currency.py", line 12, in to_usd`. */
+      trace?: string;
+    };
+
+export interface UdfBatchResult {
+  /** One outcome per input, in order. */
+  outcomes: UdfOutcome[];
+  /** User counters the UDF incremented during this call (`weir.count(name, by)`). */
+  counters: Record<string, number>;
+}
+
+export interface UdfRunner {
+  readonly kind: UdfKind;
+  /** e.g. `udf/currency.py#to_usd` */
+  readonly ref: string;
+  /**
+   * preprocess: inputs are raw lines (string) → outcome values are string | null.
+   * postprocess: inputs are parsed records (plain objects; bigint for integers beyond 2^53)
+   * → outcome values are object | null | object[].
+   */
+  call(inputs: unknown[]): Promise<UdfBatchResult>;
+  close(): Promise<void>;
+}
+
+export interface UdfLoadOptions {
+  /** The project folder; refs are relative to it. */
+  projectDir: string;
+  /** Time limit for one batch call; records of a batch that runs past it become UDF_TIMEOUT errors. */
+  timeoutMs?: number;
+}
