@@ -7,14 +7,17 @@ const name = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'use letters, digits and _ (not starting with a digit)');
 
+/** Names of sources, tables and sinks (they become Hive names, file names and metric labels). */
+const entityName = name.describe('letters, digits and _; not starting with a digit');
+
 /** A UDF reference: `udf/file.js#function` (JS) or `udf/file.py#function` (Python). */
 export const UdfRef = z
   .union([
     z
       .string()
       .describe('path#function; the language follows the extension (.js/.mjs/.ts → JS, .py → Python)'),
-    z.strictObject({ js: z.string() }).describe('a JS module function: udf/file.js#function'),
-    z.strictObject({ python: z.string() }).describe('a Python function: udf/file.py#function'),
+    z.strictObject({ js: z.string().describe('udf/file.js#function') }).describe('a JS module function'),
+    z.strictObject({ python: z.string().describe('udf/file.py#function') }).describe('a Python function'),
   ])
   .describe('A user-defined function in the project folder');
 
@@ -28,7 +31,7 @@ export const FilesSource = z
 export const KafkaSource = z
   .strictObject({
     brokers: z.array(z.string()).min(1).describe('bootstrap servers, host:port'),
-    topic: z.union([z.string(), z.array(z.string()).min(1)]),
+    topic: z.union([z.string(), z.array(z.string()).min(1)]).describe('topic name(s) to consume'),
     group: z.string().describe('consumer group id'),
     start: z
       .union([
@@ -55,11 +58,13 @@ export const Source = z
       .number()
       .int()
       .positive()
-      .default(16 * 1024 * 1024),
+      .default(16 * 1024 * 1024)
+      .describe('a longer record becomes a RECORD_TOO_LARGE error record'),
   })
   .refine((s) => [s.files, s.stdin, s.kafka].filter(Boolean).length === 1, {
     message: 'a source needs exactly one of: files, stdin, kafka',
-  });
+  })
+  .describe('Where raw records come from: exactly one of files, stdin, kafka');
 
 export const Filter = z
   .strictObject({
@@ -79,23 +84,37 @@ export const Filter = z
 
 export const Parser = z
   .union([
-    z.strictObject({ json: z.strictObject({}).default({}) }),
-    z.strictObject({ regex: z.strictObject({ pattern: z.string().describe('named groups become fields') }) }),
     z.strictObject({
-      csv: z.strictObject({
-        delimiter: z.string().length(1).default(','),
-        quote: z.string().length(1).default('"'),
-        columns: z.array(z.string()).min(1).optional().describe('field names; omit to use header'),
-        header: z.boolean().default(false).describe('the first line of each file is a header (skipped)'),
-      }),
+      json: z.strictObject({}).describe('one JSON object per record; its fields become fields'),
     }),
     z.strictObject({
-      oplog: z.strictObject({
-        header: z
-          .string()
-          .describe('regex for the fixed header; named groups become fields; the JSON body follows'),
-        body: z.string().optional().describe('put the body under this field instead of merging it'),
-      }),
+      regex: z
+        .strictObject({ pattern: z.string().describe('named groups become fields') })
+        .describe('a regular expression with named groups, e.g. (?<ip>\\S+)'),
+    }),
+    z.strictObject({
+      csv: z
+        .strictObject({
+          delimiter: z.string().length(1).default(',').describe('separates fields'),
+          quote: z
+            .string()
+            .length(1)
+            .default('"')
+            .describe('quotes a field holding delimiters, quotes or newlines'),
+          columns: z.array(z.string()).min(1).optional().describe('field names; omit to use header'),
+          header: z.boolean().default(false).describe('the first line of each file is a header (skipped)'),
+        })
+        .describe('comma-separated values (RFC 4180)'),
+    }),
+    z.strictObject({
+      oplog: z
+        .strictObject({
+          header: z
+            .string()
+            .describe('regex for the fixed header; named groups become fields; the JSON body follows'),
+          body: z.string().optional().describe('put the body under this field instead of merging it'),
+        })
+        .describe('an operation log: a fixed header, then a JSON body'),
     }),
   ])
   .describe('How a raw line becomes a record: json, regex, csv or oplog');
@@ -103,20 +122,27 @@ export const Parser = z
 export const Extender = z
   .union([
     z.strictObject({
-      flatten: z.strictObject({
-        field: z.string().describe('the nested object/array field to flatten'),
-        prefix: z
-          .string()
-          .optional()
-          .describe('prefix for the new columns (default: field name + separator)'),
-        separator: z.string().default('_'),
-        max_depth: z.number().int().positive().default(8),
-        arrays: z
-          .enum(['keep', 'index'])
-          .default('keep')
-          .describe('keep arrays, or explode them as name_0, name_1…'),
-        keep_original: z.boolean().default(false),
-      }),
+      flatten: z
+        .strictObject({
+          field: z.string().describe('the nested object/array field to flatten'),
+          prefix: z
+            .string()
+            .optional()
+            .describe('prefix for the new columns (default: field name + separator)'),
+          separator: z.string().default('_').describe('joins the path of nested keys'),
+          max_depth: z
+            .number()
+            .int()
+            .positive()
+            .default(8)
+            .describe('deeper values stay nested objects in the last column'),
+          arrays: z
+            .enum(['keep', 'index'])
+            .default('keep')
+            .describe('keep arrays, or explode them as name_0, name_1…'),
+          keep_original: z.boolean().default(false).describe('keep the nested field as well'),
+        })
+        .describe('turn a nested object into top-level fields'),
     }),
     z.strictObject({ derive: z.record(z.string(), z.string()).describe('new field → expression') }),
     z.strictObject({ udf: UdfRef.describe('postprocess: record → record | null (drop) | records') }),
@@ -124,69 +150,92 @@ export const Extender = z
   .describe('A step deriving fields: flatten, derive, or a postprocess UDF');
 
 /** A column: a DDL string (`BIGINT NOT NULL`) or an object with the type and options. */
-export const ColumnSpec = z.union([
-  z.string().describe('the type, e.g. BIGINT NOT NULL'),
-  z.strictObject({
-    type: z.string(),
-    from: z.string().optional().describe('source field (dotted path), default: the column name'),
-    default: z.unknown().optional(),
-    comment: z.string().optional(),
-    on_error: z.enum(['error', 'null']).default('error').describe('what a value that cannot be cast becomes'),
-    format: z
-      .union([z.string(), z.array(z.string())])
-      .optional()
-      .describe('input format(s) for DATE/TIMESTAMP strings, e.g. yyyy-MM-dd HH:mm:ss'),
-    timezone: z.string().optional().describe('zone of zone-less timestamp strings (IANA name)'),
-  }),
-]);
+export const ColumnSpec = z
+  .union([
+    z.string().describe('the type, e.g. BIGINT NOT NULL'),
+    z.strictObject({
+      type: z.string().describe('the type, e.g. BIGINT NOT NULL or ARRAY<STRING>'),
+      from: z.string().optional().describe('source field (dotted path), default: the column name'),
+      default: z.unknown().optional().describe('value used when the field is missing or null'),
+      comment: z.string().optional().describe('column comment (Hive/Flink DDL, Avro doc)'),
+      on_error: z
+        .enum(['error', 'null'])
+        .default('error')
+        .describe('what a value that cannot be cast becomes'),
+      format: z
+        .union([z.string(), z.array(z.string())])
+        .optional()
+        .describe('input format(s) for DATE/TIMESTAMP strings, e.g. yyyy-MM-dd HH:mm:ss'),
+      timezone: z.string().optional().describe('zone of zone-less timestamp strings (IANA name)'),
+    }),
+  ])
+  .describe('a column: a type string, or an object with the type and options');
 
 export const Table = z
   .strictObject({
-    source: z.string(),
+    source: z.string().describe('the source this table reads'),
     filter: Filter.optional(),
     preprocess: UdfRef.optional().describe('string → string | null, runs before the parser'),
     parser: Parser,
-    extend: z.array(Extender).default([]),
+    extend: z.array(Extender).default([]).describe('extenders, applied in order after the parser'),
     schema: z.record(z.string(), ColumnSpec).describe('column name → type; the single source of truth'),
     drop_when: z.string().optional().describe('expression; matching rows are dropped (counted)'),
     counters: z.record(z.string(), z.string()).optional().describe('user counter → expression; +1 when true'),
-    comment: z.string().optional(),
+    comment: z.string().optional().describe('table comment (Hive/Flink DDL, Avro doc)'),
   })
   .describe('A streaming table: one kind of log becomes rows');
 
-export const Rolling = z.strictObject({
-  max_bytes: z
-    .number()
-    .int()
-    .positive()
-    .default(128 * 1024 * 1024),
-  max_rows: z.number().int().positive().default(5_000_000),
-  max_seconds: z.number().positive().default(900),
-});
+export const Rolling = z
+  .strictObject({
+    max_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(128 * 1024 * 1024)
+      .describe('roll to a new file past this size'),
+    max_rows: z
+      .number()
+      .int()
+      .positive()
+      .default(5_000_000)
+      .describe('roll to a new file past this many rows'),
+    max_seconds: z.number().positive().default(900).describe('roll to a new file after this long'),
+  })
+  .describe('when a warehouse file is closed and a new one started');
 
-export const HiveSink = z.strictObject({
-  database: name,
-  table: name.optional().describe('default: the sink name'),
-  format: z.enum(['parquet', 'json', 'text']).default('parquet'),
-  compression: z.enum(['zstd', 'snappy', 'gzip', 'none']).default('zstd').describe('parquet only'),
-  partitioned_by: z.array(z.string()).default([]),
-  location: z.string().optional().describe('default: <warehouse>/<database>.db/<table>'),
-  rolling: Rolling.default(Rolling.parse({})),
-  properties: z.record(z.string(), z.string()).default({}),
-});
+export const HiveSink = z
+  .strictObject({
+    database: name.describe('Hive database'),
+    table: name.optional().describe('Hive table; default: the sink name'),
+    format: z.enum(['parquet', 'json', 'text']).default('parquet').describe('file format'),
+    compression: z.enum(['zstd', 'snappy', 'gzip', 'none']).default('zstd').describe('parquet only'),
+    partitioned_by: z
+      .array(z.string())
+      .default([])
+      .describe('partition columns (in directory order), e.g. [dt]; columns of the table schema'),
+    location: z
+      .string()
+      .optional()
+      .describe('default: <warehouse>/<database>.db/<table>; relative to the project'),
+    rolling: Rolling.default(Rolling.parse({})),
+    properties: z.record(z.string(), z.string()).default({}).describe('TBLPROPERTIES of the Hive DDL'),
+  })
+  .describe('a Hive-layout table in the warehouse');
 
-export const KafkaSink = z.strictObject({
-  brokers: z.array(z.string()).min(1),
-  topic: z.string(),
-  format: z.enum(['json', 'avro']).default('json'),
-  key: z.array(z.string()).default([]).describe('columns forming the message key'),
-  compression: z.enum(['none', 'gzip', 'snappy', 'lz4', 'zstd']).default('none'),
-  registry: z.string().optional().describe('schema registry URL (format: avro)'),
-});
+export const KafkaSink = z
+  .strictObject({
+    brokers: z.array(z.string()).min(1).describe('bootstrap servers, host:port'),
+    topic: z.string().min(1).describe('topic to produce to'),
+    format: z.enum(['json', 'avro']).default('json').describe('json, or Confluent-framed Avro'),
+    key: z.array(z.string()).default([]).describe('columns forming the message key'),
+    compression: z.enum(['none', 'gzip', 'snappy', 'lz4', 'zstd']).default('none'),
+    registry: z.string().optional().describe('schema registry URL (format: avro)'),
+  })
+  .describe('a Kafka topic');
 
 export const Sink = z
   .strictObject({
-    table: z.string(),
+    table: z.string().describe('the table whose rows this sink loads'),
     when: z.string().optional().describe('expression; only matching rows load into this sink'),
     columns: z.array(z.string()).optional().describe('columns to load (default: all)'),
     hive: HiveSink.optional(),
@@ -194,7 +243,8 @@ export const Sink = z
   })
   .refine((s) => (s.hive ? 1 : 0) + (s.kafka ? 1 : 0) === 1, {
     message: 'a sink needs exactly one of: hive, kafka',
-  });
+  })
+  .describe("Where a table's rows are loaded: exactly one of hive, kafka");
 
 export const Project = z
   .strictObject({
@@ -202,19 +252,24 @@ export const Project = z
     warehouse: z.string().default('./warehouse').describe('where Hive-layout tables are written'),
     checkpoint: z
       .strictObject({
-        interval_seconds: z.number().positive().default(10),
+        interval_seconds: z.number().positive().default(10).describe('how often progress is committed'),
         dir: z.string().optional().describe('default: <warehouse>/_weir'),
       })
-      .default({ interval_seconds: 10 }),
+      .default({ interval_seconds: 10 })
+      .describe('checkpoints: the atomic unit of progress'),
     errors: z
       .strictObject({ location: z.string().optional().describe('default: <warehouse>/_errors') })
-      .default({}),
+      .default({})
+      .describe('the error store'),
     counters: z
-      .strictObject({ dated_ttl_days: z.number().int().positive().default(7) })
-      .default({ dated_ttl_days: 7 }),
-    sources: z.record(z.string(), Source),
-    tables: z.record(z.string(), Table),
-    sinks: z.record(z.string(), Sink).default({}),
+      .strictObject({
+        dated_ttl_days: z.number().int().positive().default(7).describe('days a dated counter is kept'),
+      })
+      .default({ dated_ttl_days: 7 })
+      .describe('SLA counters'),
+    sources: z.record(entityName, Source).describe('source name → source'),
+    tables: z.record(entityName, Table).describe('table name → streaming table'),
+    sinks: z.record(entityName, Sink).default({}).describe('sink name → sink'),
   })
   .describe('A Weir project (weir.yaml)');
 

@@ -1,0 +1,108 @@
+// `weir ddl <dir> [--dialect hive|flink|avro] [--sink NAME]`: the definitions derived from table schemas.
+import { parseArgs } from 'node:util';
+import { sinkAvroSchema, sinkFlinkDdl, sinkHiveDdl } from '../../config/derive.ts';
+import { loadProject } from '../../config/load.ts';
+import { didYouMean, formatProblem } from '../../config/problems.ts';
+import type { Project, ResolvedSink } from '../../config/project.ts';
+
+const HELP = `Usage: weir ddl <dir> [--dialect hive|flink|avro] [--sink NAME]
+
+Prints what each sink's table schema becomes in the target system:
+  --dialect hive    CREATE EXTERNAL TABLE for the Hive sinks (location: the sink's, or
+                    <warehouse>/<database>.db/<table>)
+  --dialect flink   Flink SQL CREATE TABLE for the Kafka sinks (json or avro-confluent)
+  --dialect avro    the Avro schema of the Kafka sinks' rows (one sink: the schema; several:
+                    a JSON object of sink name → schema)
+  (no --dialect)    Hive DDL for Hive sinks and Flink DDL for Kafka sinks
+  --sink NAME       only this sink`;
+
+const DIALECTS = ['hive', 'flink', 'avro'] as const;
+type Dialect = (typeof DIALECTS)[number];
+
+export async function run(args: string[]): Promise<number> {
+  let values: { dialect?: string; sink?: string; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        dialect: { type: 'string', short: 'd' },
+        sink: { type: 'string', short: 's' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    console.error(`weir ddl: ${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const dialect = values.dialect;
+  if (dialect !== undefined && !(DIALECTS as readonly string[]).includes(dialect)) {
+    console.error(
+      `weir ddl: unknown dialect "${dialect}"${didYouMean(dialect, DIALECTS)}; use hive, flink or avro`,
+    );
+    return 2;
+  }
+  const dir = positionals[0];
+  if (!dir) {
+    console.error(`weir ddl: give the project folder, e.g. weir ddl examples/tour --dialect hive\n\n${HELP}`);
+    return 2;
+  }
+  const loaded = await loadProject(dir);
+  if (!loaded.ok) {
+    console.error(`weir ddl: the project has problems (see weir validate ${dir}):`);
+    for (const p of loaded.problems) console.error(`  ${formatProblem(p)}`);
+    return 1;
+  }
+  const { project } = loaded;
+  let sinks = project.sinks;
+  if (values.sink !== undefined) {
+    const one = sinks.find((s) => s.name === values.sink);
+    if (!one) {
+      const names = sinks.map((s) => s.name);
+      const hint = didYouMean(values.sink, names);
+      console.error(`weir ddl: unknown sink "${values.sink}"${hint}; sinks: ${names.join(', ') || 'none'}`);
+      return 1;
+    }
+    sinks = [one];
+  }
+  const picked = sinks.filter((s) => fits(s, dialect as Dialect | undefined));
+  if (picked.length === 0) {
+    const kind = dialect === 'hive' ? 'Hive' : 'Kafka';
+    const which =
+      values.sink !== undefined ? `sink ${values.sink} is not a ${kind} sink` : `no ${kind} sinks`;
+    console.error(`weir ddl: ${which} (--dialect ${dialect} is for ${kind} sinks)`);
+    return 1;
+  }
+  try {
+    console.log(render(project, picked, dialect as Dialect | undefined));
+  } catch (err) {
+    console.error(`weir ddl: ${(err as Error).message}`);
+    return 1;
+  }
+  return 0;
+}
+
+function fits(sink: ResolvedSink, dialect: Dialect | undefined): boolean {
+  if (dialect === undefined) return true;
+  return dialect === 'hive' ? sink.config.hive !== undefined : sink.config.kafka !== undefined;
+}
+
+function render(project: Project, sinks: ResolvedSink[], dialect: Dialect | undefined): string {
+  const tableOf = (sink: ResolvedSink) => project.tables.find((t) => t.name === sink.config.table)!;
+  if (dialect === 'avro') {
+    if (sinks.length === 1) return JSON.stringify(sinkAvroSchema(tableOf(sinks[0]!), sinks[0]!), null, 2);
+    const all = Object.fromEntries(sinks.map((s) => [s.name, sinkAvroSchema(tableOf(s), s)]));
+    return JSON.stringify(all, null, 2);
+  }
+  return sinks
+    .map((s) => {
+      const ddl = s.config.hive ? sinkHiveDdl(project, tableOf(s), s) : sinkFlinkDdl(tableOf(s), s);
+      return `-- sink ${s.name}\n${ddl.trimEnd()}${ddl.trimEnd().endsWith(';') ? '' : ';'}`;
+    })
+    .join('\n\n');
+}

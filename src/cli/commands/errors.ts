@@ -1,0 +1,98 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { errorStoreLocation } from '../../runtime/errorstore.ts';
+import { loadOrReport } from '../load.ts';
+import { table } from '../summary.ts';
+
+const HELP = `Usage: weir errors <dir> [--code C] [--table T] [--day yyyy-MM-dd] [--limit N] [--json]
+
+Counts committed error records by day, code and table, then shows the newest ones
+(what failed, where in the source, and the raw record).`;
+
+const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+export async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      code: { type: 'string' },
+      table: { type: 'string' },
+      day: { type: 'string' },
+      limit: { type: 'string', default: '10' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const project = await loadOrReport(positionals[0], 'errors');
+  if (!project) return 1;
+  const limit = Number(values.limit);
+  const location = errorStoreLocation(project.warehouse, project.config.errors.location);
+  if (!existsSync(location)) {
+    if (values.json) console.log(JSON.stringify({ counts: [], records: [] }));
+    else console.log('no error records (nothing committed yet)');
+    return 0;
+  }
+  const where: string[] = [];
+  if (values.code) where.push(`code = ${quote(values.code)}`);
+  if (values.table) where.push(`"table" = ${quote(values.table)}`);
+  if (values.day) where.push(`dt = ${quote(values.day)}`);
+  const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const files = quote(join(location, '*', '*', 'part-*'));
+  const src = `read_json(${files}, hive_partitioning = true, format = 'newline_delimited', union_by_name = true,
+    columns = {time: 'VARCHAR', stage: 'VARCHAR', "table": 'VARCHAR', field: 'VARCHAR', error_class: 'VARCHAR',
+    message: 'VARCHAR', raw: 'VARCHAR', split: 'VARCHAR', "offset": 'BIGINT', line: 'BIGINT', config_version: 'VARCHAR'})`;
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  try {
+    const hasFiles = await conn.runAndReadAll(`SELECT count(*) AS n FROM glob(${files})`);
+    if (Number(hasFiles.getRowObjectsJson()[0].n) === 0) {
+      console.log('no error records (nothing committed yet)');
+      return 0;
+    }
+    const counts = (
+      await conn.runAndReadAll(
+        `SELECT dt AS day, code, "table", count(*) AS records FROM ${src} ${filter} GROUP BY ALL ORDER BY day DESC, records DESC`,
+      )
+    ).getRowObjectsJson();
+    const records = (
+      await conn.runAndReadAll(
+        `SELECT time, code, stage, "table", field, error_class, message, raw, split, "offset", line
+         FROM ${src} ${filter} ORDER BY time DESC, split, "offset" LIMIT ${Number.isFinite(limit) ? limit : 10}`,
+      )
+    ).getRowObjectsJson();
+    if (values.json) {
+      console.log(JSON.stringify({ counts, records }, null, 2));
+      return 0;
+    }
+    if (counts.length === 0) {
+      console.log('no error records match');
+      return 0;
+    }
+    console.log(
+      table([
+        ['day', 'code', 'table', 'records'],
+        ...counts.map((c) => [String(c.day), String(c.code), String(c.table ?? '-'), String(c.records)]),
+      ]),
+    );
+    console.log(`\nnewest ${records.length}:`);
+    for (const r of records) {
+      const where = `${r.split}${r.line != null ? `:${r.line}` : ` @${r.offset}`}`;
+      const raw = String(r.raw ?? '');
+      console.log(
+        `\n[${r.code}] ${r.table ?? '-'}${r.field ? `.${r.field}` : ''} (${r.stage}, ${r.error_class}) at ${where}`,
+      );
+      console.log(`  ${r.message}`);
+      console.log(`  raw: ${raw.length > 160 ? `${raw.slice(0, 160)}…` : raw}`);
+    }
+    return 0;
+  } finally {
+    conn.closeSync();
+  }
+}

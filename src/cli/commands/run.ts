@@ -1,0 +1,78 @@
+import { parseArgs } from 'node:util';
+import { runProject } from '../../runtime/run.ts';
+import { loadOrReport } from '../load.ts';
+import { printSummary } from '../summary.ts';
+
+const HELP = `Usage: weir run <dir> [--follow] [--workers N] [--json]
+
+Runs the project in <dir>: one job per source, every table of a source sharing one read,
+splits (files) spread over worker threads. Rows become visible in the warehouse at each
+checkpoint; a restart resumes exactly where the last checkpoint ended.
+
+  --follow     keep reading files as they grow (stop with Ctrl-C: a final checkpoint is taken)
+  --workers N  worker threads per source (default: one per core, at most one per file)
+  --json       print the summary as JSON`;
+
+export async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      follow: { type: 'boolean', default: false },
+      workers: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const project = await loadOrReport(positionals[0], 'run');
+  if (!project) return 1;
+  const workers = values.workers === undefined ? undefined : Number(values.workers);
+  if (workers !== undefined && !(Number.isInteger(workers) && workers > 0)) {
+    console.error(`weir run: --workers must be a positive whole number, got "${values.workers}"`);
+    return 2;
+  }
+  const abort = new AbortController();
+  const stop = () => {
+    if (!abort.signal.aborted) console.error('weir run: stopping after a final checkpoint…');
+    abort.abort();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  const reads = new Map<string, number>();
+  let lastPrint = Date.now();
+  const started = Date.now();
+  try {
+    const summary = await runProject(project, {
+      follow: values.follow,
+      workers,
+      signal: abort.signal,
+      onProgress: (source, p) => {
+        reads.set(`${source}/${p.worker}`, p.recordsRead);
+        if (Date.now() - lastPrint > 5000) {
+          lastPrint = Date.now();
+          const total = [...reads.values()].reduce((a, b) => a + b, 0);
+          const secs = (Date.now() - started) / 1000;
+          console.error(
+            `… ${total.toLocaleString('en-US')} records read in ${secs.toFixed(0)} s (${Math.round(total / secs).toLocaleString('en-US')}/s)`,
+          );
+        }
+      },
+    });
+    if (values.json) console.log(JSON.stringify(summary, null, 2));
+    else printSummary(project, summary.counters, summary.seconds);
+    return 0;
+  } catch (e) {
+    console.error(`weir run: ${(e as Error).message}`);
+    console.error(
+      'Committed data is intact; fix the problem and run again to resume from the last checkpoint.',
+    );
+    return 1;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}

@@ -1,0 +1,99 @@
+// `weir sql <dir> "<query>" [--json]`: query the warehouse tables (db.table) with DuckDB.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { loadProject } from '../../config/load.ts';
+import { formatProblem } from '../../config/problems.ts';
+import { openWarehouse } from '../../connectors/warehouse/sql.ts';
+
+const USAGE = 'Usage: weir sql <project-dir> "<query>" [--json]';
+
+/** The project's absolute warehouse path. */
+export async function projectWarehouse(dir: string): Promise<string> {
+  const result = await loadProject(dir);
+  if (!result.ok) {
+    throw new Error(
+      `the project in ${dir} has problems:\n  ${result.problems.map(formatProblem).join('\n  ')}`,
+    );
+  }
+  return result.project.warehouse;
+}
+
+function bigintSafeJson(value: unknown): string {
+  if (typeof value === 'bigint') return value.toString();
+  if (value === null || value === undefined) return 'null';
+  if (Array.isArray(value)) return `[${value.map(bigintSafeJson).join(',')}]`;
+  if (typeof value === 'object') {
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}:${bigintSafeJson(v)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+const EXACT_NUMBER = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|DECIMAL)/;
+
+/** Runs `query`; returns JSON lines (bigint-safe) or an aligned table. */
+export async function runQuery(conn: DuckDBConnection, query: string, json: boolean): Promise<string> {
+  const result = await conn.runAndReadAll(query);
+  const names = result.columnNames();
+  const types = result.columnTypes().map((t) => t.toString());
+  const rows = result.getRowsJson();
+  if (json) {
+    return rows
+      .map(
+        (r) =>
+          `{${r
+            .map((v, i) => {
+              // Exact numbers come back as text; print them as JSON numbers with every digit.
+              const text = typeof v === 'string' && EXACT_NUMBER.test(types[i]!) ? v : bigintSafeJson(v);
+              return `${JSON.stringify(names[i])}:${text}`;
+            })
+            .join(',')}}`,
+      )
+      .join('\n');
+  }
+  const cells = rows.map((r) =>
+    r.map((v) => (v === null ? 'NULL' : typeof v === 'string' ? v : JSON.stringify(v))),
+  );
+  const shown = (s: string) =>
+    s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const widths = names.map((n, i) =>
+    Math.max(n.length, types[i]!.length, ...cells.map((r) => shown(r[i]!).length)),
+  );
+  const line = (parts: string[], right: boolean[] = []) =>
+    parts.map((p, i) => (right[i] ? p.padStart(widths[i]!) : p.padEnd(widths[i]!))).join(' | ');
+  const numeric = types.map((t) => EXACT_NUMBER.test(t) || t === 'DOUBLE' || t === 'FLOAT');
+  return [
+    line(names),
+    line(types),
+    widths.map((w) => '-'.repeat(w)).join('-+-'),
+    ...cells.map((r) => line(r.map(shown), numeric)),
+    `(${rows.length} row${rows.length === 1 ? '' : 's'})`,
+  ].join('\n');
+}
+
+export async function run(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(
+      `${USAGE}\n\nEach catalog table is a view named <database>.<table>; only committed files are visible.`,
+    );
+    return 0;
+  }
+  const json = args.includes('--json');
+  const positional = args.filter((a) => a !== '--json');
+  if (positional.length !== 2) {
+    console.error(USAGE);
+    return 2;
+  }
+  const [dir, query] = positional as [string, string];
+  let conn: DuckDBConnection | undefined;
+  try {
+    conn = await openWarehouse(await projectWarehouse(dir));
+    console.log(await runQuery(conn, query, json));
+    return 0;
+  } catch (e) {
+    console.error(`weir sql: ${(e as Error).message}`);
+    return 1;
+  } finally {
+    conn?.closeSync();
+  }
+}

@@ -1,0 +1,46 @@
+// `weir validate <dir>`: load a project and report every problem with its config path.
+import { parseArgs } from 'node:util';
+import { loadProject } from '../../config/load.ts';
+import { formatProblem } from '../../config/problems.ts';
+
+const HELP = `Usage: weir validate <dir>
+
+Checks the project in <dir> (its weir.yaml, column types, references between sources, tables
+and sinks, regexes, UDF files) and prints every problem as \`config.path: message\`.
+Exits 0 when the project is valid, 1 otherwise.`;
+
+export async function run(args: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(args);
+  } catch (err) {
+    console.error(`weir validate: ${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const dir = parsed.positionals[0] ?? '.';
+  const result = await loadProject(dir);
+  if (!result.ok) {
+    for (const p of result.problems) console.error(formatProblem(p));
+    const n = result.problems.length;
+    console.error(`\n${n} problem${n === 1 ? '' : 's'} in ${dir}`);
+    return 1;
+  }
+  const { project } = result;
+  const sources = Object.keys(project.config.sources).length;
+  console.log(
+    `ok: ${count(sources, 'source')}, ${count(project.tables.length, 'table')}, ${count(project.sinks.length, 'sink')}`,
+  );
+  return 0;
+}
+
+function parse(args: string[]) {
+  return parseArgs({ args, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,296 @@
+// Cross-reference checks over a resolved project. Every check adds to `problems` and goes on, so one
+// run of `weir validate` reports everything that is wrong, not just the first thing.
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Column } from '../core/types.ts';
+import { sinkAvroSchema, sinkFlinkDdl, sinkHiveDdl } from './derive.ts';
+import type { ColumnConfig, ParserConfig, UdfRefConfig } from './model.ts';
+import { checkPattern } from './patterns.ts';
+import { didYouMean, formatPath, type Problem } from './problems.ts';
+import type { Project, ResolvedSink, ResolvedTable } from './project.ts';
+import { hiveTarget } from './resolve.ts';
+
+type Path = (string | number)[];
+
+/** Runs every cross-reference check; adds what it finds to `problems`. */
+export async function validateProject(project: Project, problems: Problem[]): Promise<void> {
+  const add = (path: Path, message: string) => problems.push({ path: formatPath(path), message });
+  const sourceNames = Object.keys(project.config.sources);
+  for (const table of project.tables) await checkTable(project, table, sourceNames, add);
+  // A derivation would only repeat a problem already reported about the table's schema.
+  const unclean = new Set(
+    project.tables
+      .filter((t) => problems.some((p) => p.path.startsWith(`${formatPath(['tables', t.name, 'schema'])}`)))
+      .map((t) => t.name),
+  );
+  checkSinks(project, add, unclean);
+  checkExpressions(project, problems);
+}
+
+/**
+ * EXPRESSIONS — to be wired by the lead once src/expr lands: compile every `derive`, `drop_when`,
+ * `counters` and sink `when` expression of the project and add each compile error as a problem
+ * with its path (`tables.login.extend[1].derive.level`, `tables.login.drop_when`,
+ * `tables.login.counters.vip`, `sinks.login_hive.when`). Called by validateProject.
+ */
+export function checkExpressions(project: Project, problems: Problem[]): void {
+  void project;
+  void problems;
+}
+
+type Add = (path: Path, message: string) => void;
+
+async function checkTable(
+  project: Project,
+  table: ResolvedTable,
+  sources: string[],
+  add: Add,
+): Promise<void> {
+  const base: Path = ['tables', table.name];
+  const cfg = table.config;
+  if (!sources.includes(cfg.source)) {
+    add([...base, 'source'], `unknown source "${cfg.source}"${didYouMean(cfg.source, sources)}`);
+  }
+  if (Object.keys(cfg.schema).length === 0) add([...base, 'schema'], 'a table needs at least one column');
+  checkColumns(table, base, add);
+  if (cfg.filter?.regex !== undefined) {
+    const { error } = await checkPattern(cfg.filter.regex);
+    if (error) add([...base, 'filter', 'regex'], error);
+  }
+  await checkParser(cfg.parser, [...base, 'parser'], add);
+  if (cfg.preprocess !== undefined) checkUdf(project.dir, cfg.preprocess, [...base, 'preprocess'], add);
+  cfg.extend.forEach((ext, i) => {
+    const at: Path = [...base, 'extend', i];
+    if ('udf' in ext) checkUdf(project.dir, ext.udf, [...at, 'udf'], add);
+    else if ('flatten' in ext && ext.flatten.field.trim() === '') {
+      add([...at, 'flatten', 'field'], 'must not be empty');
+    } else if ('derive' in ext) {
+      for (const field of Object.keys(ext.derive)) {
+        if (field.trim() === '') add([...at, 'derive'], 'a derived field needs a name');
+      }
+    }
+  });
+}
+
+function checkColumns(table: ResolvedTable, base: Path, add: Add): void {
+  const seen = new Map<string, string>();
+  for (const [name, spec] of Object.entries(table.config.schema)) {
+    const at: Path = [...base, 'schema', name];
+    if (name.trim() === '') add(at, 'a column needs a name');
+    const lower = name.toLowerCase();
+    const first = seen.get(lower);
+    if (first !== undefined) {
+      add(at, `duplicate column: "${first}" and "${name}" are the same name in Hive (names ignore case)`);
+    } else seen.set(lower, name);
+    checkColumnOptions(
+      spec,
+      table.columns.find((c) => c.name === name),
+      at,
+      add,
+    );
+  }
+}
+
+function checkColumnOptions(spec: ColumnConfig, column: Column | undefined, at: Path, add: Add): void {
+  if (typeof spec === 'string') return;
+  if (spec.from?.split('.').some((part) => part.trim() === '')) {
+    add(
+      [...at, 'from'],
+      spec.from.trim() === '' ? 'must not be empty' : `"${spec.from}" has an empty part between dots`,
+    );
+  }
+  if (spec.timezone !== undefined && !isTimeZone(spec.timezone)) {
+    add([...at, 'timezone'], `unknown time zone "${spec.timezone}"${didYouMean(spec.timezone, timeZones())}`);
+  }
+  if (column && spec.format !== undefined) {
+    const kind = column.type.kind;
+    if (kind !== 'DATE' && kind !== 'TIMESTAMP' && kind !== 'TIMESTAMP_LTZ') {
+      add([...at, 'format'], `input formats apply to DATE and TIMESTAMP columns, not ${kind}`);
+    }
+    if ((column.formats ?? []).some((f) => f.trim() === '')) add([...at, 'format'], 'must not be empty');
+  }
+}
+
+async function checkParser(parser: ParserConfig, at: Path, add: Add): Promise<void> {
+  if ('regex' in parser) {
+    const { error, groups } = await checkPattern(parser.regex.pattern);
+    if (error) add([...at, 'regex', 'pattern'], error);
+    else if (groups.length === 0) {
+      add(
+        [...at, 'regex', 'pattern'],
+        'the regex has no named groups, e.g. (?<ip>\\S+); they become the fields',
+      );
+    }
+  } else if ('oplog' in parser) {
+    const { error, groups } = await checkPattern(parser.oplog.header);
+    if (error) add([...at, 'oplog', 'header'], error);
+    else if (groups.length === 0) {
+      add([...at, 'oplog', 'header'], 'the header regex has no named groups, e.g. \\[(?<log_type>\\w+)\\]');
+    }
+  } else if ('csv' in parser) {
+    const csv = parser.csv;
+    if (!csv.columns && !csv.header) {
+      add([...at, 'csv'], 'csv needs either columns (the field names) or header: true');
+    }
+    if (csv.delimiter === csv.quote)
+      add([...at, 'csv', 'quote'], 'the quote character must differ from the delimiter');
+    csv.columns?.forEach((c, i) => {
+      if (c.trim() === '') add([...at, 'csv', 'columns', i], 'must not be empty');
+      else if (csv.columns!.indexOf(c) !== i) add([...at, 'csv', 'columns', i], `duplicate column "${c}"`);
+    });
+  }
+}
+
+const JS_EXT = /\.(js|mjs|ts)$/;
+const PY_EXT = /\.py$/;
+
+function checkUdf(dir: string, ref: UdfRefConfig, at: Path, add: Add): void {
+  let text: string;
+  let lang: 'js' | 'python' | undefined;
+  if (typeof ref === 'string') text = ref;
+  else if ('js' in ref) {
+    text = ref.js;
+    lang = 'js';
+    at = [...at, 'js'];
+  } else {
+    text = ref.python;
+    lang = 'python';
+    at = [...at, 'python'];
+  }
+  const hash = text.lastIndexOf('#');
+  const file = hash < 0 ? text : text.slice(0, hash);
+  const fn = hash < 0 ? '' : text.slice(hash + 1);
+  if (file === '' || fn === '') {
+    add(at, `"${text}" should be file#function, e.g. udf/clean.js#clean`);
+    return;
+  }
+  if (!/^[A-Za-z_$][\w$]*$/.test(fn)) add(at, `"${fn}" is not a valid function name`);
+  const isJs = JS_EXT.test(file);
+  const isPy = PY_EXT.test(file);
+  if (lang === 'js' && !isJs) add(at, `${file} is not a JS module (.js, .mjs or .ts)`);
+  else if (lang === 'python' && !isPy) add(at, `${file} is not a Python module (.py)`);
+  else if (!lang && !isJs && !isPy) add(at, `${file}: the extension must be .js, .mjs, .ts or .py`);
+  const abs = resolve(dir, file);
+  if (!existsSync(abs)) add(at, `file ${file} not found`);
+  else if (!statSync(abs).isFile()) add(at, `${file} is not a file`);
+}
+
+const PARTITION_KINDS = new Set([
+  'STRING',
+  'VARCHAR',
+  'TINYINT',
+  'SMALLINT',
+  'INT',
+  'BIGINT',
+  'DATE',
+  'BOOLEAN',
+]);
+
+function checkSinks(project: Project, add: Add, uncleanTables: Set<string>): void {
+  const tables = new Map(project.tables.map((t) => [t.name, t]));
+  const hiveTables = new Map<string, string>();
+  for (const sink of project.sinks) {
+    const base: Path = ['sinks', sink.name];
+    const cfg = sink.config;
+    const table = tables.get(cfg.table);
+    if (!table) {
+      add([...base, 'table'], `unknown table "${cfg.table}"${didYouMean(cfg.table, tables.keys())}`);
+      continue;
+    }
+    let reported = 0;
+    const report: Add = (path, message) => {
+      reported++;
+      add(path, message);
+    };
+    const names = Object.keys(table.config.schema);
+    const known = (name: string, at: Path, what: string): boolean => {
+      if (names.includes(name)) return true;
+      report(at, `${what} "${name}" is not a column of table ${table.name}${didYouMean(name, names)}`);
+      return false;
+    };
+    cfg.columns?.forEach((c, i) => {
+      if (known(c, [...base, 'columns', i], 'column') && cfg.columns!.indexOf(c) !== i) {
+        report([...base, 'columns', i], `column "${c}" is listed twice`);
+      }
+    });
+    if (cfg.hive) checkHiveSink(project, table, sink, hiveTables, known, report);
+    if (cfg.kafka) {
+      if (cfg.kafka.format === 'avro' && cfg.kafka.registry === undefined) {
+        report([...base, 'kafka', 'registry'], 'required when format is avro (the schema registry URL)');
+      }
+      cfg.kafka.key.forEach((k, i) => {
+        const at: Path = [...base, 'kafka', 'key', i];
+        if (known(k, at, 'key column') && cfg.columns && !cfg.columns.includes(k)) {
+          report(at, `key column "${k}" is not in the sink's columns`);
+        }
+      });
+    }
+    // A derivation would only repeat what is already reported; otherwise it is the last check.
+    if (reported > 0 || uncleanTables.has(table.name)) continue;
+    if (cfg.hive) {
+      const what = `Hive format ${cfg.hive.format}`;
+      checkDerivation(sink, ['hive', 'format'], what, add, () => sinkHiveDdl(project, table, sink));
+    }
+    if (cfg.kafka) {
+      const format = cfg.kafka.format;
+      checkDerivation(sink, ['kafka', 'format'], `Kafka format ${format}`, add, () => {
+        sinkFlinkDdl(table, sink);
+        if (format === 'avro') sinkAvroSchema(table, sink);
+      });
+    }
+  }
+}
+
+function checkHiveSink(
+  project: Project,
+  table: ResolvedTable,
+  sink: ResolvedSink,
+  hiveTables: Map<string, string>,
+  known: (name: string, at: Path, what: string) => boolean,
+  report: Add,
+): void {
+  const hive = sink.config.hive!;
+  const columns = sink.config.columns;
+  const base: Path = ['sinks', sink.name, 'hive'];
+  const target = hiveTarget(project, sink.name, hive);
+  const key = `${target.database}.${target.table}`.toLowerCase();
+  const other = hiveTables.get(key);
+  if (other !== undefined) {
+    report(base, `sink ${other} already writes Hive table ${target.database}.${target.table}`);
+  } else hiveTables.set(key, sink.name);
+  hive.partitioned_by.forEach((p, i) => {
+    const at: Path = [...base, 'partitioned_by', i];
+    if (!known(p, at, 'partition column')) return;
+    if (hive.partitioned_by.indexOf(p) !== i) report(at, `partition column "${p}" is listed twice`);
+    if (columns && !columns.includes(p)) report(at, `partition column "${p}" is not in the sink's columns`);
+    const col = table.columns.find((c) => c.name === p);
+    if (col && !PARTITION_KINDS.has(col.type.kind)) {
+      report(at, `partition column "${p}" is ${col.type.kind}; use STRING, an integer type, DATE or BOOLEAN`);
+    }
+  });
+}
+
+// The derivations (src/types) throw on what a format cannot hold; those errors become problems.
+function checkDerivation(sink: ResolvedSink, at: Path, what: string, add: Add, derive: () => void): void {
+  try {
+    derive();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    add(['sinks', sink.name, ...at], `${what} cannot hold table ${sink.config.table}: ${message}`);
+  }
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let zones: string[] | undefined;
+function timeZones(): string[] {
+  zones ??= [...Intl.supportedValuesOf('timeZone'), 'UTC'];
+  return zones;
+}

@@ -1,0 +1,215 @@
+// File source: newline-separated records from files (plain or gzip) or stdin.
+// A split is one file; its position is the byte offset of the next record (in the
+// uncompressed stream for gzip) plus the count of lines consumed, so a restart resumes exactly.
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { glob } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import type { RawRecord } from '../../core/record.ts';
+
+export interface SplitPosition {
+  /** Byte offset of the next record to read. */
+  offset: number;
+  /** Lines consumed so far (the next record is line `line + 1`). */
+  line: number;
+}
+
+export interface FileSourceOptions {
+  /** Records longer than this are cut (the reader keeps its place) and flagged `oversized`. */
+  maxRecordBytes: number;
+}
+
+/** A record the reader had to cut because it exceeds `maxRecordBytes`; `bytes` holds its head. */
+export interface OversizedRecord extends RawRecord {
+  oversized: number;
+}
+
+const NEWLINE = 0x0a;
+const CR = 0x0d;
+const CHUNK = 1 << 20;
+const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+
+/** Files matching the globs, relative to `dir`, sorted, without duplicates. */
+export async function resolveFiles(dir: string, patterns: string | string[]): Promise<string[]> {
+  const found = new Set<string>();
+  for (const pattern of Array.isArray(patterns) ? patterns : [patterns]) {
+    const abs = isAbsolute(pattern) ? pattern : join(dir, pattern);
+    for await (const file of glob(abs)) {
+      const full = resolve(file);
+      if ((await stat(full)).isFile()) found.add(full);
+    }
+  }
+  return [...found].sort();
+}
+
+async function isGzip(path: string): Promise<boolean> {
+  if (path.endsWith('.gz')) return true;
+  const fh = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(head, 0, 2, 0);
+    return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Reads one split (a file, or stdin) record by record from a position, in batches.
+ * `next(max)` returns up to `max` records, or [] at the current end of input.
+ */
+export class SplitReader {
+  readonly split: string;
+  position: SplitPosition;
+  private readonly opts: FileSourceOptions;
+  private stream: AsyncIterator<Buffer> | null = null;
+  private pending: Buffer = Buffer.alloc(0);
+  /** Absolute offset of pending[0]. */
+  private pendingOffset: number;
+  private skipping = 0;
+  private eof = false;
+  private readonly input: (() => Promise<Readable>) | null;
+
+  constructor(split: string, position: SplitPosition, opts: FileSourceOptions, input?: () => Promise<Readable>) {
+    this.split = split;
+    this.position = { ...position };
+    this.pendingOffset = position.offset;
+    this.opts = opts;
+    this.input = input ?? null;
+  }
+
+  /** True when the last read hit the end of the input (more may come later when following). */
+  get atEnd(): boolean {
+    return this.eof && this.pending.length === 0;
+  }
+
+  private async openStream(): Promise<boolean> {
+    if (this.gzipDone) return false;
+    if (this.input) {
+      this.stream = (await this.input())[Symbol.asyncIterator]();
+      return true;
+    }
+    if (await isGzip(this.split)) {
+      const gunzip = createReadStream(this.split, { highWaterMark: CHUNK }).pipe(createGunzip());
+      this.stream = gunzip[Symbol.asyncIterator]();
+      this.skipping = this.position.offset;
+      this.pendingOffset = 0;
+      this.gzip = true;
+    } else {
+      // Reopened when following: continue after what is already buffered.
+      const start = this.pendingOffset + this.pending.length;
+      this.stream = createReadStream(this.split, { start, highWaterMark: CHUNK })[Symbol.asyncIterator]();
+    }
+    return true;
+  }
+
+  private gzip = false;
+  /** A gzip member is read once to its end; it is never reopened. */
+  private gzipDone = false;
+
+  /** Pull one more chunk into `pending`; false at end of input. */
+  private async fill(): Promise<boolean> {
+    if (!this.stream && !(await this.openStream())) return false;
+    for (;;) {
+      const { value, done } = await this.stream!.next();
+      if (done) {
+        this.stream = null;
+        if (this.gzip) this.gzipDone = true;
+        return false;
+      }
+      let chunk = value as Buffer;
+      if (this.skipping > 0) {
+        const skip = Math.min(this.skipping, chunk.length);
+        this.skipping -= skip;
+        this.pendingOffset += skip;
+        chunk = chunk.subarray(skip);
+        if (chunk.length === 0) continue;
+      }
+      this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+      return true;
+    }
+  }
+
+  /** Up to `max` records. At end of input a last line without a newline is a record too. */
+  async next(max: number): Promise<RawRecord[]> {
+    const out: RawRecord[] = [];
+    this.eof = false;
+    let scanFrom = 0;
+    while (out.length < max) {
+      const nl = this.pending.indexOf(NEWLINE, scanFrom);
+      if (nl < 0) {
+        if (this.pending.length > this.opts.maxRecordBytes) {
+          // Too long: keep the head for the error record and skip to the end of the line.
+          out.push(await this.cutOversized());
+          scanFrom = 0;
+          continue;
+        }
+        scanFrom = this.pending.length;
+        if (await this.fill()) continue;
+        this.eof = true;
+        if (this.pending.length > 0 && !(this.follow && !this.gzip)) {
+          out.push(this.take(this.pending.length, this.pending.length));
+        }
+        break;
+      }
+      scanFrom = 0;
+      out.push(nl > this.opts.maxRecordBytes ? await this.cutOversized() : this.take(nl, nl + 1));
+    }
+    return out;
+  }
+
+  /** When following, a last line without its newline may still be being written: wait for it. */
+  follow = false;
+
+  private take(end: number, consumed: number): RawRecord {
+    let stop = end;
+    if (stop > 0 && this.pending[stop - 1] === CR) stop--;
+    const bytes = this.pending.subarray(0, stop);
+    const record: RawRecord = {
+      bytes,
+      text: decoder.decode(bytes),
+      position: { split: this.split, offset: this.pendingOffset, line: this.position.line + 1 },
+    };
+    this.pending = this.pending.subarray(consumed);
+    this.pendingOffset += consumed;
+    this.position = { offset: this.pendingOffset, line: this.position.line + 1 };
+    return record;
+  }
+
+  private async cutOversized(): Promise<OversizedRecord> {
+    const head = Buffer.from(this.pending.subarray(0, 64 * 1024));
+    const start = this.pendingOffset;
+    let length = 0;
+    for (;;) {
+      const nl = this.pending.indexOf(NEWLINE);
+      if (nl >= 0) {
+        length += nl;
+        this.pending = this.pending.subarray(nl + 1);
+        this.pendingOffset += nl + 1;
+        break;
+      }
+      length += this.pending.length;
+      this.pendingOffset += this.pending.length;
+      this.pending = Buffer.alloc(0);
+      if (!(await this.fill())) break;
+    }
+    this.position = { offset: this.pendingOffset, line: this.position.line + 1 };
+    return {
+      bytes: head,
+      text: decoder.decode(head),
+      position: { split: this.split, offset: start, line: this.position.line },
+      oversized: length,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.stream?.return?.();
+    this.stream = null;
+  }
+}
+
+export function isOversized(r: RawRecord): r is OversizedRecord {
+  return (r as OversizedRecord).oversized !== undefined;
+}

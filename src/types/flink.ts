@@ -1,0 +1,126 @@
+// Flink SQL types and Kafka table DDL, for users querying Weir's Kafka topics from Flink SQL.
+import type { Column, LogicalType } from '../core/types.ts';
+import { avroSchema } from './avro.ts';
+import { checkUniqueColumns, findColumn } from './columns.ts';
+import { DerivationError } from './errors.ts';
+import { quoteIdentifier, quoteSqlString } from './print.ts';
+
+export interface FlinkKafkaTableSpec {
+  table: string;
+  columns: Column[];
+  topic: string;
+  brokers: string[];
+  format: 'json' | 'avro';
+  registryUrl?: string;
+  key?: string[];
+  groupId?: string;
+}
+
+/** The Flink SQL type. Flink's BINARY is fixed-length, so Weir's BINARY is BYTES; JSON is STRING. */
+export function flinkType(t: LogicalType): string {
+  return flinkCore(t) + (t.nullable ? '' : ' NOT NULL');
+}
+
+function flinkCore(t: LogicalType): string {
+  switch (t.kind) {
+    case 'DECIMAL':
+      return `DECIMAL(${t.precision}, ${t.scale})`;
+    case 'VARCHAR':
+      return `VARCHAR(${t.length})`;
+    case 'TIMESTAMP':
+    case 'TIMESTAMP_LTZ':
+      return `${t.kind}(${t.precision})`;
+    case 'BINARY':
+      return 'BYTES';
+    case 'JSON':
+      return 'STRING';
+    case 'ARRAY':
+      return `ARRAY<${flinkType(t.element)}>`;
+    case 'MAP':
+      return `MAP<${flinkType(t.key)}, ${flinkType(t.value)}>`;
+    case 'ROW':
+      // Flink's parser takes a field description as a bare string after the type, without COMMENT.
+      return `ROW<${t.fields
+        .map(
+          (f) =>
+            `${quoteIdentifier(f.name)} ${flinkType(f.type)}` +
+            (f.comment === undefined ? '' : ` ${quoteSqlString(f.comment)}`),
+        )
+        .join(', ')}>`;
+    default:
+      return t.kind;
+  }
+}
+
+function formatOptions(
+  format: 'json' | 'avro',
+  registryUrl: string | undefined,
+  prefix: string,
+): [string, string][] {
+  if (format === 'json') {
+    return [
+      [`${prefix}format`, 'json'],
+      [`${prefix}json.ignore-parse-errors`, 'false'],
+    ];
+  }
+  return [
+    [`${prefix}format`, 'avro-confluent'],
+    [`${prefix}avro-confluent.url`, registryUrl!],
+  ];
+}
+
+/**
+ * `CREATE TABLE ... WITH ('connector' = 'kafka', ...)` reading a Weir Kafka sink from the earliest
+ * offset. With key fields the key and value formats are set separately ('key.format',
+ * 'value.format') and the value keeps every column ('value.fields-include' = 'ALL').
+ */
+export function flinkKafkaDdl(spec: FlinkKafkaTableSpec): string {
+  if (spec.table === '') throw new DerivationError('the Flink table name is empty');
+  if (spec.topic === '') throw new DerivationError('the Kafka topic is empty');
+  if (spec.brokers.length === 0) throw new DerivationError('the Kafka sink needs at least one broker');
+  if (spec.format !== 'json' && spec.format !== 'avro') {
+    throw new DerivationError(`unknown Kafka format "${spec.format}" (use json or avro)`);
+  }
+  checkUniqueColumns(spec.columns);
+  const key = spec.key ?? [];
+  for (const name of key) findColumn(spec.columns, name, 'key field');
+  if (new Set(key).size !== key.length) throw new DerivationError('a key field is listed twice');
+  if (spec.format === 'avro') {
+    if (!spec.registryUrl) {
+      throw new DerivationError('format avro needs the schema registry URL (registry)');
+    }
+    // Flink derives the Avro schema from the row type; fail here, with Weir's message, if it cannot.
+    avroSchema('record', spec.columns);
+  }
+
+  const options: [string, string][] = [
+    ['connector', 'kafka'],
+    ['topic', spec.topic],
+    ['properties.bootstrap.servers', spec.brokers.join(',')],
+  ];
+  if (spec.groupId !== undefined) options.push(['properties.group.id', spec.groupId]);
+  options.push(['scan.startup.mode', 'earliest-offset']);
+  if (key.length === 0) {
+    options.push(...formatOptions(spec.format, spec.registryUrl, ''));
+  } else {
+    options.push(
+      ...formatOptions(spec.format, spec.registryUrl, 'key.'),
+      ['key.fields', key.join(';')],
+      ...formatOptions(spec.format, spec.registryUrl, 'value.'),
+      ['value.fields-include', 'ALL'],
+    );
+  }
+
+  const columns = spec.columns.map(
+    (c) =>
+      `  ${quoteIdentifier(c.name)} ${flinkType(c.type)}` +
+      (c.comment === undefined ? '' : ` COMMENT ${quoteSqlString(c.comment)}`),
+  );
+  return [
+    `CREATE TABLE ${quoteIdentifier(spec.table)} (`,
+    columns.join(',\n'),
+    ') WITH (',
+    options.map(([k, v]) => `  ${quoteSqlString(k)} = ${quoteSqlString(v)}`).join(',\n'),
+    ')',
+  ].join('\n');
+}

@@ -1,0 +1,26 @@
+// Messages between a Python UDF host (main side, python-host.ts) and its Pyodide worker
+// (python-worker.ts). Every request carries an id; the worker answers each with that id.
+
+export interface PythonWorkerData {
+  /** Int32Array view, element 0: the main side writes 2 (SIGINT) to interrupt Python. */
+  interrupt: SharedArrayBuffer;
+  /** Cap on the interpreter's WebAssembly memory; beyond it Python raises MemoryError. */
+  memoryLimitMb: number;
+}
+
+export type PythonRequest =
+  /** `snapshot`: a memory snapshot of a freshly started interpreter, to start in ~0.3 s instead of ~4 s. */
+  | { id: number; op: 'init'; snapshot?: Uint8Array }
+  /** Copy the project's .py files under `dir` into the interpreter and put `dir` on sys.path. */
+  | { id: number; op: 'sync'; projectDir: string; dir: string }
+  | { id: number; op: 'load'; udfId: number; path: string; module: string; func: string; kind: string }
+  | { id: number; op: 'check'; path: string; module: string; func: string }
+  | { id: number; op: 'unload'; udfId: number }
+  /** `payload`: the batch's inputs as one JSON array. */
+  | { id: number; op: 'call'; udfId: number; payload: string; limitMs: number };
+
+export type PythonResponse =
+  /** `value`: for load/check a problem message or null; for call the batch result as JSON text. */
+  | { id: number; ok: true; value: string | null; snapshot?: Uint8Array }
+  /** `interrupted`: Python stopped on the time-limit interrupt outside any record. */
+  | { id: number; ok: false; message: string; interrupted?: boolean };

@@ -1,0 +1,91 @@
+// Python UDFs, run in-process by Pyodide (CPython in WebAssembly). The interpreter is created
+// lazily, one per project in this thread, and shared by all of the project's Python UDFs.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type PythonHostOptions, PythonHost, type PythonUdfSpec } from './python-host.ts';
+import type { UdfBatchResult, UdfKind, UdfLoadOptions, UdfRunner } from './types.ts';
+
+export const DEFAULT_TIMEOUT_MS = 5000;
+
+export type PythonUdfLoadOptions = UdfLoadOptions & PythonHostOptions;
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const hosts = new Map<string, PythonHost>();
+
+/** Splits `udf/currency.py#to_usd`; throws a plain message when the reference is malformed. */
+export function parsePythonRef(ref: string, kind: UdfKind): PythonUdfSpec {
+  const example = 'e.g. udf/currency.py#to_usd';
+  const hash = ref.lastIndexOf('#');
+  if (hash < 0) throw new Error(`Python UDF "${ref}": expected file.py#function, ${example}`);
+  const path = ref.slice(0, hash).replaceAll('\\', '/').replace(/^\.\//, '');
+  const func = ref.slice(hash + 1);
+  if (!path.endsWith('.py')) throw new Error(`Python UDF "${ref}": the file must end in .py, ${example}`);
+  if (!IDENTIFIER.test(func)) throw new Error(`Python UDF "${ref}": "${func}" is not a Python function name`);
+  const parts = path.split('/');
+  if (path.startsWith('/') || /^[A-Za-z]:/.test(path) || parts.some((p) => p === '..' || p === '' || p === '.')) {
+    throw new Error(`Python UDF "${ref}": the file must be a relative path inside the project folder`);
+  }
+  const module = (parts.at(-1) as string).slice(0, -'.py'.length);
+  if (!IDENTIFIER.test(module)) {
+    throw new Error(`Python UDF "${ref}": "${module}.py" cannot be imported; use letters, digits and _ in the name`);
+  }
+  return { path, dir: parts.slice(0, -1).join('/'), module, func, kind };
+}
+
+function hostFor(opts: PythonUdfLoadOptions): PythonHost {
+  const dir = resolve(opts.projectDir);
+  let host = hosts.get(dir);
+  if (!host) {
+    host = new PythonHost(dir, opts);
+    hosts.set(dir, host);
+  }
+  return host;
+}
+
+function checkFile(spec: PythonUdfSpec, projectDir: string): void {
+  if (!existsSync(resolve(projectDir, spec.path))) {
+    throw new Error(`${spec.path}: file not found in the project folder ${resolve(projectDir)}`);
+  }
+}
+
+/**
+ * Loads `file.py#function` from the project folder. Rejects with a plain message when the file,
+ * the function or one of its imports cannot be loaded.
+ */
+export async function loadPythonUdf(ref: string, kind: UdfKind, opts: PythonUdfLoadOptions): Promise<UdfRunner> {
+  const spec = parsePythonRef(ref, kind);
+  checkFile(spec, opts.projectDir);
+  const host = hostFor(opts);
+  const udfId = await host.load(spec);
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  let closed = false;
+  return {
+    kind,
+    ref,
+    call(inputs: unknown[]): Promise<UdfBatchResult> {
+      if (closed) return Promise.reject(new Error(`Python UDF ${ref} was closed`));
+      return host.call(udfId, inputs, timeoutMs);
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await host.unload(udfId);
+    },
+  };
+}
+
+/** null when `file.py#function` loads; else a plain message naming what fails (e.g. the import). */
+export async function checkPythonUdf(ref: string, opts: PythonUdfLoadOptions): Promise<string | null> {
+  let spec: PythonUdfSpec;
+  try {
+    spec = parsePythonRef(ref, 'postprocess');
+    checkFile(spec, opts.projectDir);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  try {
+    return await hostFor(opts).check(spec);
+  } catch (e) {
+    return `${spec.path}: the Python interpreter failed: ${(e as Error).message}`;
+  }
+}

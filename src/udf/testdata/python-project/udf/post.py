@@ -1,0 +1,79 @@
+import weir
+from rates import usd_rate
+
+
+def identity(record):
+    return record
+
+
+def drop_or_keep(record):
+    if record.get("server_id", 0) >= 9000:
+        return None
+    return record
+
+
+def split_items(record):
+    return [{"role_id": record["role_id"], "item": item} for item in record["items"]]
+
+
+def to_usd(record):
+    rate = usd_rate(record["currency"])
+    record["usd"] = round(record["amount"] * rate, 2)
+    return record
+
+
+def count_kinds(record):
+    weir.count("seen")
+    if record.get("kind") == "gift":
+        weir.count("gifts", record.get("n", 1))
+    return record
+
+
+def bigint(record):
+    return {"id": record["id"], "next": record["id"] + 1, "small": 7, "type": type(record["id"]).__name__}
+
+
+def unicode(record):
+    return {"name": record["name"] + "✓", "length": len(record["name"]), "emoji": "🎮"}
+
+
+def nested(record):
+    inner = record["a"]["b"]
+    return {"depth": len(inner), "first": inner[0]["c"], "copy": record}
+
+
+def bad_return(record):
+    return record.get("value")
+
+
+def unserialisable(record):
+    return {"when": object()}
+
+
+def spin(record):
+    if record.get("spin"):
+        while True:
+            pass
+    return record
+
+
+def hog(record):
+    if record.get("hog"):
+        blocks = []
+        while True:
+            blocks.append(bytearray(8 * 1024 * 1024))
+    return record
+
+
+def stubborn(record):
+    while True:
+        try:
+            while True:
+                pass
+        except BaseException:
+            pass
+
+
+def bad_count(record):
+    weir.count(42)
+    return record

@@ -1,0 +1,5 @@
+from lib.table import RATES
+
+
+def usd_rate(currency):
+    return RATES[currency]

@@ -1,0 +1,5 @@
+import broken_helper
+
+
+def f(record):
+    return record

@@ -1,0 +1,5 @@
+import numpy as np
+
+
+def mean(record):
+    return {"mean": float(np.mean(record["values"]))}
