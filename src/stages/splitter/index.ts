@@ -2,6 +2,7 @@
 // sink loads it (its `columns` plus its partition columns).
 import { StageError } from '../../core/errors.ts';
 import type { Row } from '../../core/record.ts';
+import { formatPath } from '../../config/problems.ts';
 import type { ResolvedSink, ResolvedTable } from '../../config/project.ts';
 import { type Condition, compileCondition } from './condition.ts';
 
@@ -36,7 +37,7 @@ export function compileSplitter(table: ResolvedTable, sinks: ResolvedSink[]): Sp
   const targets: SplitTarget[] = sinks.map((sink) => {
     const t: SplitTarget = { sink: sink.name, pick: compilePick(table, sink) };
     if (sink.config.when !== undefined) {
-      t.when = compileCondition(sink.config.when, table.columns, `sinks.${sink.name}.when`);
+      t.when = compileCondition(sink.config.when, table.columns, formatPath(['sinks', sink.name, 'when']));
     }
     return t;
   });

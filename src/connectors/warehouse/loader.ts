@@ -1,0 +1,164 @@
+// The table loader: routes rows to one open file per partition, rolls files by rows, bytes and
+// age, and hands closed files to the checkpoint as PendingFiles (visible only after commitFiles).
+import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StageError } from '../../core/errors.ts';
+import type { Row } from '../../core/record.ts';
+import type { Column } from '../../core/types.ts';
+import {
+  type DataFileWriter,
+  FORMAT_EXTENSION,
+  openDataFile,
+  type WarehouseCompression,
+  type WarehouseFormat,
+} from './data-file.ts';
+import { HIVE_DEFAULT_PARTITION, partitionDir, within } from './paths.ts';
+import { primitiveText } from './values.ts';
+
+export interface PendingFile {
+  inProgress: string;
+  final: string;
+  partition: Record<string, string>;
+  rows: number;
+  bytes: number;
+}
+
+export interface TableLoader {
+  /** Routes rows to per-partition writers (keyed by partition values). */
+  write(rows: Row[]): void | Promise<void>;
+  /** Close every open file (or only those due to roll when `onlyDue`), returning files ready to commit. */
+  prepareCommit(opts?: { onlyDue?: boolean }): Promise<PendingFile[]>;
+  /** Deletes every in-progress file this loader wrote and has not handed over yet. */
+  abort(): Promise<void>;
+}
+
+export interface TableLoaderSpec {
+  location: string;
+  columns: Column[];
+  partitionedBy: string[];
+  format: WarehouseFormat;
+  compression: WarehouseCompression;
+  rolling: { max_bytes: number; max_rows: number; max_seconds: number };
+  /** Unique per worker and attempt, e.g. `part-<worker>-<epoch>-`. */
+  filePrefix: string;
+  /** A row that cannot be placed (e.g. a partition value too long for a path); default: throw it. */
+  onRowError?: (row: Row, error: StageError) => void;
+  /** Clock in ms, for time-based rolling (tests). */
+  now?: () => number;
+}
+
+interface OpenFile {
+  writer: DataFileWriter;
+  inProgress: string;
+  final: string;
+  partition: Record<string, string>;
+  openedAt: number;
+}
+
+const SAFE_PREFIX = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+export function createTableLoader(spec: TableLoaderSpec): TableLoader {
+  const { location, columns, partitionedBy, format, compression, rolling, filePrefix } = spec;
+  const now = spec.now ?? Date.now;
+  if (!SAFE_PREFIX.test(filePrefix)) {
+    throw new Error(`file prefix "${filePrefix}" must be letters, digits, _, - and . (not starting with . or -)`);
+  }
+  const partitionColumns = partitionedBy.map((name) => {
+    const c = columns.find((x) => x.name === name);
+    if (!c) throw new Error(`partition column "${name}" is not a column of the table`);
+    if (['ARRAY', 'MAP', 'ROW'].includes(c.type.kind)) {
+      throw new Error(`partition column "${name}" has type ${c.type.kind}; partition columns must be primitive`);
+    }
+    return c;
+  });
+  const dataColumns = columns.filter((c) => !partitionedBy.includes(c.name));
+  const ext = FORMAT_EXTENSION[format];
+  const open = new Map<string, OpenFile>();
+  let closed: PendingFile[] = [];
+  let seq = 0;
+
+  const rejectRow = (row: Row, error: unknown) => {
+    const e =
+      error instanceof StageError
+        ? error
+        : new StageError('SINK', error instanceof Error ? error.message : String(error), { cause: error });
+    if (spec.onRowError) spec.onRowError(row, e);
+    else throw e;
+  };
+
+  const openFile = (values: (string | null)[]): OpenFile => {
+    const dir = within(location, partitionDir(partitionedBy, values));
+    mkdirSync(dir, { recursive: true });
+    const name = `${filePrefix}${String(seq++).padStart(5, '0')}${ext}`;
+    const inProgress = join(dir, `.${name}.inprogress`);
+    const partition: Record<string, string> = {};
+    partitionedBy.forEach((k, i) => {
+      partition[k] = values[i] ?? HIVE_DEFAULT_PARTITION;
+    });
+    return {
+      writer: openDataFile(inProgress, dataColumns, format, compression),
+      inProgress,
+      final: join(dir, name),
+      partition,
+      openedAt: now(),
+    };
+  };
+
+  const closeFile = (key: string, f: OpenFile) => {
+    open.delete(key);
+    const bytes = f.writer.close();
+    closed.push({ inProgress: f.inProgress, final: f.final, partition: f.partition, rows: f.writer.rows, bytes });
+  };
+
+  const due = (f: OpenFile) =>
+    f.writer.rows >= rolling.max_rows ||
+    f.writer.bytes >= rolling.max_bytes ||
+    now() - f.openedAt >= rolling.max_seconds * 1000;
+
+  const partitionValues = (row: Row): (string | null)[] =>
+    partitionColumns.map((c) => {
+      const v = row[c.name];
+      // Hive stores null and '' alike in the default partition.
+      return v === null || v === undefined || v === '' ? null : primitiveText(c.type, v);
+    });
+
+  return {
+    write(rows) {
+      for (const row of rows) {
+        let values: (string | null)[];
+        let f: OpenFile | undefined;
+        let key: string;
+        try {
+          values = partitionValues(row);
+          key = JSON.stringify(values);
+          f = open.get(key);
+          if (!f) {
+            f = openFile(values);
+            open.set(key, f);
+          }
+        } catch (e) {
+          rejectRow(row, e);
+          continue;
+        }
+        f.writer.append(row);
+        if (f.writer.rows >= rolling.max_rows || f.writer.bytes >= rolling.max_bytes) closeFile(key, f);
+      }
+      for (const [key, f] of open) if (now() - f.openedAt >= rolling.max_seconds * 1000) closeFile(key, f);
+    },
+
+    async prepareCommit(opts = {}) {
+      for (const [key, f] of [...open]) if (!opts.onlyDue || due(f)) closeFile(key, f);
+      const ready = closed;
+      closed = [];
+      return ready;
+    },
+
+    async abort() {
+      for (const f of open.values()) f.writer.abort();
+      open.clear();
+      await Promise.all(closed.map((f) => rm(f.inProgress, { force: true })));
+      closed = [];
+    },
+  };
+}

@@ -1,0 +1,66 @@
+// Text renderings of runtime values shared by the JSON and text formats and partition paths.
+import type { Value } from '../../core/record.ts';
+import type { LogicalType } from '../../core/types.ts';
+
+const MICROS_PER_DAY = 86_400_000_000;
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
+
+function civilFromDays(days: number): { y: number; m: number; d: number } {
+  const date = new Date(days * 86_400_000);
+  return { y: date.getUTCFullYear(), m: date.getUTCMonth() + 1, d: date.getUTCDate() };
+}
+
+function yearText(y: number): string {
+  return y < 0 ? `-${pad(-y, 4)}` : pad(y, 4);
+}
+
+/** Days since 1970-01-01 → `yyyy-MM-dd`. */
+export function formatDate(days: number): string {
+  const { y, m, d } = civilFromDays(days);
+  return `${yearText(y)}-${pad(m, 2)}-${pad(d, 2)}`;
+}
+
+/** Micros since the epoch → `yyyy-MM-dd HH:mm:ss[.fraction]` with `precision` fraction digits. */
+export function formatTimestamp(micros: number, precision: number): string {
+  const days = Math.floor(micros / MICROS_PER_DAY);
+  let rest = micros - days * MICROS_PER_DAY;
+  const h = Math.floor(rest / 3_600_000_000);
+  rest -= h * 3_600_000_000;
+  const mi = Math.floor(rest / 60_000_000);
+  rest -= mi * 60_000_000;
+  const s = Math.floor(rest / 1_000_000);
+  const frac = rest - s * 1_000_000;
+  const base = `${formatDate(days)} ${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}`;
+  if (precision <= 0) return base;
+  const digits = pad(frac, 6).padEnd(Math.max(precision, 6), '0').slice(0, precision);
+  return `${base}.${digits}`;
+}
+
+/** Unscaled bigint + scale → exact decimal text, e.g. (-12345n, 2) → `-123.45`. */
+export function formatDecimal(unscaled: bigint, scale: number): string {
+  const negative = unscaled < 0n;
+  const digits = (negative ? -unscaled : unscaled).toString();
+  if (scale === 0) return (negative ? '-' : '') + digits;
+  const padded = digits.padStart(scale + 1, '0');
+  return `${negative ? '-' : ''}${padded.slice(0, -scale)}.${padded.slice(-scale)}`;
+}
+
+/** A primitive value as the text used in partition paths and map keys. */
+export function primitiveText(type: LogicalType, v: Value): string {
+  switch (type.kind) {
+    case 'DATE':
+      return formatDate(v as number);
+    case 'TIMESTAMP':
+    case 'TIMESTAMP_LTZ':
+      return formatTimestamp(v as number, type.precision);
+    case 'DECIMAL':
+      return formatDecimal(v as bigint, type.scale);
+    case 'BINARY':
+      return Buffer.from(v as Uint8Array).toString('base64');
+    default:
+      return String(v);
+  }
+}
