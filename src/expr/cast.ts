@@ -241,8 +241,8 @@ function typedConverter(from: LogicalType, to: LogicalType, zone: TimeZone, expl
       const toStr = stringConverter(from, zone, explicit);
       if (!toStr) return null;
       if (to.kind === 'STRING') return toStr;
-      const n = to.length;
-      if (from.kind === 'VARCHAR' && from.length <= n) return identity;
+      const n = (to as { length: number }).length;
+      if (from.kind === 'VARCHAR' && (from as { length: number }).length <= n) return identity;
       return toStr === identity
         ? nullSafe((v) => truncateCodePoints(v as string, n))
         : nullSafe((v) => truncateCodePoints(toStr(v) as string, n));

@@ -2,7 +2,7 @@
 import { StageError } from '../core/errors.ts';
 import type { LogicalType } from '../core/types.ts';
 import type { LiteralValue, Node } from './ast.ts';
-import { type Conv, converter, fail, plainToString } from './cast.ts';
+import { type Conv, converter, fail } from './cast.ts';
 import { type CompileContext, type Compiled, constant, type Fn, type Rec } from './compiled.ts';
 import { fitsPrecision } from './decimal.ts';
 import { didYouMean, errorAt, type Span } from './errors.ts';
@@ -325,8 +325,8 @@ function binary(node: Node & { type: 'binary' }, env: Env): Compiled {
     case '||': {
       const cl = converter(left.type, t.STRING, zone, true);
       const cr = converter(right.type, t.STRING, zone, true);
-      if (!cl) throw errorAt(`cannot join ${typeName(left.type)} with "||"`, left);
-      if (!cr) throw errorAt(`cannot join ${typeName(right.type)} with "||"`, right);
+      if (!cl) throw errorAt(`cannot join ${typeName(left.type)} with "||"`, left.span);
+      if (!cr) throw errorAt(`cannot join ${typeName(right.type)} with "||"`, right.span);
       c = {
         type: t.STRING,
         fn: (r) => {
@@ -621,5 +621,3 @@ function call(node: Node & { type: 'call' }, env: Env): Compiled {
   const resolved = def.resolve(args, env.ctx, node);
   return fold({ type: resolved.type, fn: resolved.fn, span: node }, args, def.pure);
 }
-
-export { plainToString };

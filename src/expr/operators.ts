@@ -21,6 +21,8 @@ import {
 export type CmpOp = '=' | '<>' | '<' | '<=' | '>' | '>=';
 export type ArithOp = '+' | '-' | '*' | '/' | '%';
 
+const DOUBLE: LogicalType = { kind: 'DOUBLE', nullable: true };
+
 export interface Comparison {
   left: Conv;
   right: Conv;
@@ -240,6 +242,17 @@ export function arithmetic(op: ArithOp, l: XType, r: XType, zone: TimeZone): Ari
   if (l.kind === 'UNKNOWN' || r.kind === 'UNKNOWN' || (l.kind === 'NULL' && r.kind === 'NULL')) {
     const bad = [l, r].find((t) => t.kind !== 'UNKNOWN' && t.kind !== 'NULL' && !isNumeric(t) && !isStringy(t));
     if (bad) return `cannot use ${typeLabel(bad)} in arithmetic "${op}"`;
+    // A DECIMAL or DOUBLE operand makes the operation fractional, as it would be in typed mode.
+    const fractional = [l, r].some((t) => t.kind === 'DECIMAL' || isApproxNumeric(t));
+    if (fractional) {
+      const toDouble = (t: XType) => (t.kind === 'UNKNOWN' || t.kind === 'NULL' ? identity : converter(t, DOUBLE, zone, false)!);
+      return {
+        type: UNKNOWN,
+        left: toDouble(l),
+        right: toDouble(r),
+        apply: (a, b) => doubleOp(op, Number(plainNumber(a)), Number(plainNumber(b))),
+      };
+    }
     return { type: UNKNOWN, left: toPlain(l, zone), right: toPlain(r, zone), apply: (a, b) => dynArith(op, a, b) };
   }
   const lt = (l.kind === 'NULL' ? r : l) as LogicalType;

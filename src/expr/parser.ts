@@ -393,7 +393,8 @@ class Parser {
       return { type: 'call', name: fn, args: [arg], nameSpan, ...this.spanFrom(nameTok.pos) };
     }
     if (!this.isOp(')')) {
-      args.push(this.expr());
+      // position(sub IN s): the first argument stops before IN.
+      args.push(name === 'position' ? this.concat() : this.expr());
       if (name === 'position' && this.acceptWord('IN')) {
         args.push(this.expr());
       } else if (name === 'substring' && this.acceptWord('FROM')) {

@@ -5,7 +5,7 @@ import type { Problem } from '../config/problems.ts';
 import { formatPath } from '../config/problems.ts';
 import type { Project } from '../config/project.ts';
 import { compileExpr } from '../expr/index.ts';
-import { compileCondition, ConfigPathError } from '../stages/splitter/condition.ts';
+import { ConfigPathError, compileCondition } from '../stages/splitter/condition.ts';
 
 function attempt(problems: Problem[], path: string, compile: () => unknown): void {
   try {

@@ -22,7 +22,8 @@ export function plainValue(type: LogicalType, v: Value): Plain {
   if (v === null || v === undefined) return null;
   switch (type.kind) {
     case 'BIGINT':
-      return typeof v === 'bigint' && (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER))
+      return typeof v === 'bigint' &&
+        (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER))
         ? v.toString()
         : Number(v);
     case 'DECIMAL':
@@ -42,7 +43,8 @@ export function plainValue(type: LogicalType, v: Value): Plain {
       return (v as Value[]).map((e) => plainValue(type.element, e));
     case 'MAP': {
       const out: { [key: string]: Plain } = {};
-      for (const [k, e] of v as Map<Value, Value>) out[String(plainValue(type.key, k))] = plainValue(type.value, e);
+      for (const [k, e] of v as Map<Value, Value>)
+        out[String(plainValue(type.key, k))] = plainValue(type.value, e);
       return out;
     }
     case 'ROW': {

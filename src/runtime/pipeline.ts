@@ -3,9 +3,10 @@
 //   → user counters → splitter → rows per sink
 // Compiled once per config; `process` works batch by batch (each UDF is called once per batch).
 // Every per-record failure becomes an ErrorRecord; nothing a record contains throws out of here.
+
+import type { Project, ResolvedSink, ResolvedTable } from '../config/project.ts';
 import type { ErrorRecord } from '../core/errors.ts';
 import type { RawRecord, Row } from '../core/record.ts';
-import type { Project, ResolvedSink, ResolvedTable } from '../config/project.ts';
 import type { CounterDelta, TableCounters } from '../metrics/counters.ts';
 import { compileRouter } from '../stages/filter/router.ts';
 import type { UdfRunner } from '../udf/types.ts';
@@ -50,7 +51,11 @@ async function compileTable(
   const base = `tables.${table.name}`;
   const cfg = table.config;
   const udfOpts = { projectDir: project.dir };
-  const load = async (ref: Parameters<typeof loadUdf>[0], kind: 'preprocess' | 'postprocess', path: string) => {
+  const load = async (
+    ref: Parameters<typeof loadUdf>[0],
+    kind: 'preprocess' | 'postprocess',
+    path: string,
+  ) => {
     try {
       const runner = await loadUdf(ref, kind, udfOpts);
       runners.push(runner);
@@ -76,7 +81,8 @@ async function compileTable(
       } catch (e) {
         throw new Error(`${at}.flatten: ${(e as Error).message}`);
       }
-    } else if ('derive' in ext) steps.push(deriveStep(ext.derive, ['tables', table.name, 'extend', i, 'derive']));
+    } else if ('derive' in ext)
+      steps.push(deriveStep(ext.derive, ['tables', table.name, 'extend', i, 'derive']));
     else steps.push(postprocessStep(await load(ext.udf, 'postprocess', `${at}.udf`)));
   }
   return { name: table.name, steps, finish: compileFinish(table, sinks) };
@@ -90,7 +96,11 @@ function emptyTableCounters(): TableCounters {
  * Compiles the pipeline of one source: every table reading it, and the sinks of those tables
  * (filtered by `opts.sinks`). Throws an Error naming the config path when something does not compile.
  */
-export async function compilePipeline(project: Project, sourceName: string, opts: PipelineOptions = {}): Promise<Pipeline> {
+export async function compilePipeline(
+  project: Project,
+  sourceName: string,
+  opts: PipelineOptions = {},
+): Promise<Pipeline> {
   const source = project.config.sources[sourceName];
   if (!source) throw new Error(`unknown source "${sourceName}"`);
   const maxBytes = source.max_record_bytes;
@@ -109,7 +119,12 @@ export async function compilePipeline(project: Project, sourceName: string, opts
   const router = compileRouter(tables.map((t) => ({ name: t.name, filter: t.config.filter })));
   const version = project.version;
 
-  async function runTable(p: TablePipeline, routed: RawRecord[], result: BatchResult, time: number): Promise<void> {
+  async function runTable(
+    p: TablePipeline,
+    routed: RawRecord[],
+    result: BatchResult,
+    time: number,
+  ): Promise<void> {
     const counters = emptyTableCounters();
     counters.recordsIn = routed.length;
     const batch: TableBatch = {
@@ -156,7 +171,13 @@ export async function compilePipeline(project: Project, sourceName: string, opts
         if (raw.bytes.length > maxBytes) {
           const message = `the record has ${raw.bytes.length} bytes; the source allows ${maxBytes} (max_record_bytes)`;
           result.errors.push(
-            errorRecord({ code: 'RECORD_TOO_LARGE', stage: 'filter', errorClass: 'RangeError', message }, null, raw, version, time),
+            errorRecord(
+              { code: 'RECORD_TOO_LARGE', stage: 'filter', errorClass: 'RangeError', message },
+              null,
+              raw,
+              version,
+              time,
+            ),
           );
           continue;
         }

@@ -22,6 +22,8 @@ export interface PythonHostOptions {
   memoryLimitMb?: number;
   /** How long Python gets to stop after the interrupt before the worker is terminated. Default 1000. */
   graceMs?: number;
+  /** Time limit for importing a UDF's module (its top-level code). Default 10000. */
+  loadTimeoutMs?: number;
 }
 
 type WithoutId<R> = R extends unknown ? Omit<R, 'id'> : never;
@@ -58,6 +60,7 @@ export class PythonHost {
   readonly projectDir: string;
   private readonly memoryLimitMb: number;
   private readonly graceMs: number;
+  private readonly loadTimeoutMs: number;
   private readonly interrupt = new Int32Array(new SharedArrayBuffer(4));
   private worker: Worker | null = null;
   /** Resolves once the current worker has the project's folders and UDFs loaded. */
@@ -75,6 +78,7 @@ export class PythonHost {
     this.projectDir = projectDir;
     this.memoryLimitMb = options.memoryLimitMb ?? 1024;
     this.graceMs = options.graceMs ?? 1000;
+    this.loadTimeoutMs = options.loadTimeoutMs ?? 10_000;
   }
 
   get udfCount(): number {
@@ -87,8 +91,7 @@ export class PythonHost {
       await this.start();
       await this.sync(spec.dir);
       const udfId = this.nextUdfId++;
-      const { path, module, func, kind } = spec;
-      const problem = await this.request({ op: 'load', udfId, path, module, func, kind });
+      const problem = await this.loadInWorker(udfId, spec);
       if (problem !== null) throw new Error(problem);
       this.udfs.set(udfId, spec);
       return udfId;
@@ -101,7 +104,9 @@ export class PythonHost {
       await this.start();
       await this.sync(spec.dir);
       const { path, module, func } = spec;
-      return this.request({ op: 'check', path, module, func });
+      return this.loading(spec.path, () =>
+        this.request({ op: 'check', path, module, func, limitMs: this.loadTimeoutMs }),
+      );
     });
   }
 
@@ -120,7 +125,10 @@ export class PythonHost {
       try {
         await this.start();
       } catch (e) {
-        return failAll(inputs.length, udfError('Error', `the Python interpreter did not start: ${message(e)}`));
+        return failAll(
+          inputs.length,
+          udfError('Error', `the Python interpreter did not start: ${message(e)}`),
+        );
       }
       const problem = this.broken.get(udfId);
       if (problem !== undefined) return failAll(inputs.length, udfError('ImportError', problem));
@@ -139,29 +147,17 @@ export class PythonHost {
 
   private async runBatch(udfId: number, inputs: unknown[], timeoutMs: number): Promise<UdfBatchResult> {
     const { payload, sent, unsendable } = encodeInputs(inputs);
-    Atomics.store(this.interrupt, 0, 0);
-    let soft: ReturnType<typeof setTimeout> | undefined;
-    let hard: ReturnType<typeof setTimeout> | undefined;
-    soft = setTimeout(() => {
-      Atomics.store(this.interrupt, 0, SIGINT);
-      hard = setTimeout(() => {
-        this.rejectPending(new WorkerGone('timeout', 'no answer to the interrupt'));
-        this.stop();
-      }, this.graceMs);
-    }, timeoutMs);
     let result: UdfBatchResult;
     try {
-      const text = await this.request({ op: 'call', udfId, payload, limitMs: timeoutMs });
+      const text = await this.limited(timeoutMs, () =>
+        this.request({ op: 'call', udfId, payload, limitMs: timeoutMs }),
+      );
       const parsed = parseWithBigInt(text as string) as UdfBatchResult & { memoryError: boolean };
       // The interpreter's memory stays grown after a MemoryError: start afresh next batch.
       if (parsed.memoryError) this.stop();
       result = { outcomes: parsed.outcomes, counters: parsed.counters };
     } catch (e) {
       result = failAll(sent.length, this.batchFailure(e, timeoutMs));
-    } finally {
-      clearTimeout(soft);
-      clearTimeout(hard);
-      Atomics.store(this.interrupt, 0, 0);
     }
     if (unsendable.size === 0) return result;
     const outcomes: UdfOutcome[] = new Array(inputs.length);
@@ -170,6 +166,47 @@ export class PythonHost {
     });
     for (const [index, outcome] of unsendable) outcomes[index] = outcome;
     return { outcomes, counters: result.counters };
+  }
+
+  /**
+   * Runs a request under a time limit: past it, Python gets a KeyboardInterrupt; if it has not
+   * answered `graceMs` later, the worker is terminated and the request fails with WorkerGone.
+   */
+  private async limited<T>(limitMs: number, run: () => Promise<T>): Promise<T> {
+    let hard: ReturnType<typeof setTimeout> | undefined;
+    Atomics.store(this.interrupt, 0, 0);
+    const soft = setTimeout(() => {
+      Atomics.store(this.interrupt, 0, SIGINT);
+      hard = setTimeout(() => {
+        this.rejectPending(new WorkerGone('timeout', 'no answer to the interrupt'));
+        this.stop();
+      }, this.graceMs);
+    }, limitMs);
+    try {
+      return await run();
+    } finally {
+      clearTimeout(soft);
+      clearTimeout(hard);
+      Atomics.store(this.interrupt, 0, 0);
+    }
+  }
+
+  /** Importing runs the module's top-level code: it gets a time limit too. */
+  private async loading(path: string, run: () => Promise<string | null>): Promise<string | null> {
+    try {
+      return await this.limited(this.loadTimeoutMs, run);
+    } catch (e) {
+      if (e instanceof WorkerGone && e.reason === 'timeout') {
+        return `${path}: loading did not finish within ${this.loadTimeoutMs} ms (does the module's top-level code loop?)`;
+      }
+      throw e;
+    }
+  }
+
+  private loadInWorker(udfId: number, { path, module, func, kind }: PythonUdfSpec): Promise<string | null> {
+    return this.loading(path, () =>
+      this.request({ op: 'load', udfId, path, module, func, kind, limitMs: this.loadTimeoutMs }),
+    );
   }
 
   private batchFailure(e: unknown, timeoutMs: number): UdfOutcome {
@@ -183,7 +220,12 @@ export class PythonHost {
       };
     }
     if (e instanceof PythonFailure && e.interrupted) {
-      return { ok: false, code: 'UDF_TIMEOUT', errorClass: 'TimeoutError', message: `the UDF ran past ${limit}` };
+      return {
+        ok: false,
+        code: 'UDF_TIMEOUT',
+        errorClass: 'TimeoutError',
+        message: `the UDF ran past ${limit}`,
+      };
     }
     // Anything else means the interpreter is in an unknown state: start afresh next batch.
     this.stop();
@@ -206,7 +248,10 @@ export class PythonHost {
   }
 
   private async spawn(): Promise<void> {
-    const workerData: PythonWorkerData = { interrupt: this.interrupt.buffer as SharedArrayBuffer, memoryLimitMb: this.memoryLimitMb };
+    const workerData: PythonWorkerData = {
+      interrupt: this.interrupt.buffer as SharedArrayBuffer,
+      memoryLimitMb: this.memoryLimitMb,
+    };
     const worker = new Worker(WORKER_URL, { workerData, resourceLimits: { maxOldGenerationSizeMb: 512 } });
     worker.unref();
     this.worker = worker;
@@ -236,8 +281,8 @@ export class PythonHost {
     snapshot ??= started.snapshot;
     this.broken.clear();
     for (const dir of this.dirs) await this.request({ op: 'sync', projectDir: this.projectDir, dir });
-    for (const [udfId, { path, module, func, kind }] of this.udfs) {
-      const problem = await this.request({ op: 'load', udfId, path, module, func, kind });
+    for (const [udfId, spec] of this.udfs) {
+      const problem = await this.loadInWorker(udfId, spec);
       if (problem !== null) this.broken.set(udfId, problem);
     }
   }
@@ -278,7 +323,11 @@ function message(e: unknown): string {
 }
 
 /** The batch as one JSON array; inputs that cannot be written as JSON get their error outcome here. */
-function encodeInputs(inputs: unknown[]): { payload: string; sent: number[]; unsendable: Map<number, UdfOutcome> } {
+function encodeInputs(inputs: unknown[]): {
+  payload: string;
+  sent: number[];
+  unsendable: Map<number, UdfOutcome>;
+} {
   const unsendable = new Map<number, UdfOutcome>();
   try {
     return { payload: stringifyWithBigInt(inputs), sent: inputs.map((_, i) => i), unsendable };

@@ -13,8 +13,18 @@ export type PythonRequest =
   | { id: number; op: 'init'; snapshot?: Uint8Array }
   /** Copy the project's .py files under `dir` into the interpreter and put `dir` on sys.path. */
   | { id: number; op: 'sync'; projectDir: string; dir: string }
-  | { id: number; op: 'load'; udfId: number; path: string; module: string; func: string; kind: string }
-  | { id: number; op: 'check'; path: string; module: string; func: string }
+  /** `limitMs`: the time limit for importing, named in the message when it is exceeded. */
+  | {
+      id: number;
+      op: 'load';
+      udfId: number;
+      path: string;
+      module: string;
+      func: string;
+      kind: string;
+      limitMs: number;
+    }
+  | { id: number; op: 'check'; path: string; module: string; func: string; limitMs: number }
   | { id: number; op: 'unload'; udfId: number }
   /** `payload`: the batch's inputs as one JSON array. */
   | { id: number; op: 'call'; udfId: number; payload: string; limitMs: number };

@@ -35,9 +35,7 @@ const RUNTIME_FILES = ['weir.py', 'weir_runner.py'];
 const SKIP_DIRS = new Set(['node_modules', '__pycache__']);
 const MAX_DEPTH = 6;
 
-interface PyCallable {
-  (...args: unknown[]): unknown;
-}
+type PyCallable = (...args: unknown[]) => unknown;
 interface Runner {
   add_path: PyCallable;
   forget_project_modules: PyCallable;
@@ -117,9 +115,15 @@ function handle(req: PythonRequest): string | null {
       sync(req.projectDir, req.dir);
       return null;
     case 'load':
-      return (py.load(req.udfId, req.path, req.module, req.func, req.kind) as string | undefined) ?? null;
+      return (
+        (py.load(req.udfId, req.path, req.module, req.func, req.kind, req.limitMs) as string | undefined) ??
+        null
+      );
     case 'check': {
-      const pair = py.resolve(req.path, req.module, req.func) as { toJs(): unknown[]; destroy(): void };
+      const pair = py.resolve(req.path, req.module, req.func, req.limitMs) as {
+        toJs(): unknown[];
+        destroy(): void;
+      };
       const problem = pair.toJs()[1] as string | undefined;
       pair.destroy();
       return problem ?? null;

@@ -11,7 +11,14 @@ import type { UdfKind, UdfOutcome, UdfRunner } from './types.ts';
 // One project (so one interpreter) for the whole file; the first load pays the start-up.
 const projectDir = join(import.meta.dirname, 'testdata', 'python-project');
 const TIMEOUT_MS = 1000;
-const opts = { projectDir, timeoutMs: TIMEOUT_MS, memoryLimitMb: 256, graceMs: 500 };
+const LOAD_TIMEOUT_MS = 1000;
+const opts = {
+  projectDir,
+  timeoutMs: TIMEOUT_MS,
+  memoryLimitMb: 256,
+  graceMs: 500,
+  loadTimeoutMs: LOAD_TIMEOUT_MS,
+};
 const runners: UdfRunner[] = [];
 
 async function udf(ref: string, kind: UdfKind = 'postprocess'): Promise<UdfRunner> {
@@ -37,11 +44,10 @@ after(async () => {
 describe('preprocess', () => {
   test('returns the new line, or None to drop it; unicode intact', async () => {
     const pre = await udf('udf/pre.py#normalise', 'preprocess');
-    assert.deepEqual(await values(pre, ['[25/11/2026 10:00:01][Login]', '# comment', 'ゲーム 🎮 café\u0000']), [
-      '[2026-11-25 10:00:01][Login]',
-      null,
-      'ゲーム 🎮 café\u0000',
-    ]);
+    assert.deepEqual(
+      await values(pre, ['[25/11/2026 10:00:01][Login]', '# comment', 'ゲーム 🎮 café\u0000']),
+      ['[2026-11-25 10:00:01][Login]', null, 'ゲーム 🎮 café\u0000'],
+    );
   });
 
   test('anything but str or None is an error outcome saying what was expected', async () => {
@@ -61,26 +67,43 @@ describe('postprocess', () => {
       null,
     ]);
     const split = await udf('udf/post.py#split_items');
-    assert.deepEqual(await values(split, [{ role_id: 7, items: ['sword', 'shield'] }, { role_id: 8, items: [] }]), [
+    assert.deepEqual(
+      await values(split, [
+        { role_id: 7, items: ['sword', 'shield'] },
+        { role_id: 8, items: [] },
+      ]),
       [
-        { role_id: 7, item: 'sword' },
-        { role_id: 7, item: 'shield' },
+        [
+          { role_id: 7, item: 'sword' },
+          { role_id: 7, item: 'shield' },
+        ],
+        [],
       ],
-      [],
-    ]);
+    );
   });
 
   test('other return values are error outcomes; other records are unaffected', async () => {
     const bad = await udf('udf/post.py#bad_return');
-    const { outcomes } = await bad.call([{ value: 3 }, { value: { ok: 1 } }, { value: [{ a: 1 }, 2] }, { value: 'x' }]);
-    assert.equal(failure(outcomes[0]).message, 'the function must return a dict, None or a list of dicts, but returned int');
+    const { outcomes } = await bad.call([
+      { value: 3 },
+      { value: { ok: 1 } },
+      { value: [{ a: 1 }, 2] },
+      { value: 'x' },
+    ]);
+    assert.equal(
+      failure(outcomes[0]).message,
+      'the function must return a dict, None or a list of dicts, but returned int',
+    );
     assert.deepEqual(outcomes[1], { ok: true, value: { ok: 1 } });
     assert.match(failure(outcomes[2]).message, /but returned list$/);
     assert.match(failure(outcomes[3]).message, /but returned str$/);
     const odd = await udf('udf/post.py#unserialisable');
     const out = failure((await odd.call([{}])).outcomes[0]);
     assert.equal(out.errorClass, 'TypeError');
-    assert.match(out.message, /^the returned value cannot be passed on: Object of type object is not JSON serializable/);
+    assert.match(
+      out.message,
+      /^the returned value cannot be passed on: Object of type object is not JSON serializable/,
+    );
   });
 
   test('exceptions carry the Python type, message and the line in the user file', async () => {
@@ -104,11 +127,14 @@ describe('postprocess', () => {
 
   test('integers beyond 2^53 stay exact both ways', async () => {
     const big = await udf('udf/post.py#bigint');
-    assert.deepEqual(await values(big, [{ id: 12345678901234567890n }, { id: -9007199254740993n }, { id: 41 }]), [
-      { id: 12345678901234567890n, next: 12345678901234567891n, small: 7, type: 'int' },
-      { id: -9007199254740993n, next: -9007199254740992n, small: 7, type: 'int' },
-      { id: 41, next: 42, small: 7, type: 'int' },
-    ]);
+    assert.deepEqual(
+      await values(big, [{ id: 12345678901234567890n }, { id: -9007199254740993n }, { id: 41 }]),
+      [
+        { id: 12345678901234567890n, next: 12345678901234567891n, small: 7, type: 'int' },
+        { id: -9007199254740993n, next: -9007199254740992n, small: 7, type: 'int' },
+        { id: 41, next: 42, small: 7, type: 'int' },
+      ],
+    );
   });
 
   test('unicode survives, and Python sees code points', async () => {
@@ -167,9 +193,15 @@ describe('loading', () => {
     `${file}: cannot import "${name}" (only the Python standard library and the project's own modules are available)`;
 
   test('an import outside the standard library fails with a message naming it', async () => {
-    assert.equal(await checkPythonUdf('udf/uses_numpy.py#mean', opts), cannotImport('udf/uses_numpy.py', 'numpy'));
+    assert.equal(
+      await checkPythonUdf('udf/uses_numpy.py#mean', opts),
+      cannotImport('udf/uses_numpy.py', 'numpy'),
+    );
     // The failing import is in a module the UDF imports.
-    assert.equal(await checkPythonUdf('udf/uses_broken.py#f', opts), cannotImport('udf/uses_broken.py', 'pandas'));
+    assert.equal(
+      await checkPythonUdf('udf/uses_broken.py#f', opts),
+      cannotImport('udf/uses_broken.py', 'pandas'),
+    );
     await assert.rejects(loadPythonUdf('udf/uses_numpy.py#mean', 'postprocess', opts), {
       message: cannotImport('udf/uses_numpy.py', 'numpy'),
     });
@@ -177,10 +209,19 @@ describe('loading', () => {
 
   test('other problems are named plainly', async () => {
     assert.equal(await checkPythonUdf('udf/post.py#to_usd', opts), null);
-    assert.equal(await checkPythonUdf('udf/syntax_error.py#f', opts), "udf/syntax_error.py: syntax error at line 1: expected ':'");
+    assert.equal(
+      await checkPythonUdf('udf/syntax_error.py#f', opts),
+      "udf/syntax_error.py: syntax error at line 1: expected ':'",
+    );
     assert.equal(await checkPythonUdf('udf/post.py#nope', opts), 'udf/post.py has no function "nope"');
-    assert.equal(await checkPythonUdf('udf/not_function.py#f', opts), 'udf/not_function.py: "f" is not a function');
-    assert.match((await checkPythonUdf('udf/missing.py#f', opts)) ?? '', /^udf\/missing\.py: file not found in the project folder/);
+    assert.equal(
+      await checkPythonUdf('udf/not_function.py#f', opts),
+      'udf/not_function.py: "f" is not a function',
+    );
+    assert.match(
+      (await checkPythonUdf('udf/missing.py#f', opts)) ?? '',
+      /^udf\/missing\.py: file not found in the project folder/,
+    );
     assert.match((await checkPythonUdf('udf/post.py', opts)) ?? '', /expected file\.py#function/);
   });
 
@@ -261,9 +302,22 @@ describe('runaway UDFs', () => {
     const elapsed = performance.now() - started;
     assert.ok(elapsed < TIMEOUT_MS + 500 + 500, `took ${elapsed} ms`);
     assert.equal(outcomes.length, 2);
-    for (const o of outcomes) assert.match(failure(o).message, /did not stop when interrupted; the Python interpreter was restarted/);
+    for (const o of outcomes)
+      assert.match(failure(o).message, /did not stop when interrupted; the Python interpreter was restarted/);
     // The fresh interpreter has every loaded UDF again.
-    assert.deepEqual((await identity.call([{ again: true }])).outcomes, [{ ok: true, value: { again: true } }]);
+    assert.deepEqual((await identity.call([{ again: true }])).outcomes, [
+      { ok: true, value: { again: true } },
+    ]);
+  });
+
+  test('a module whose top-level code loops fails to load within the load time limit', async () => {
+    const slow = `udf/slow_import.py: loading did not finish within ${LOAD_TIMEOUT_MS} ms (does the module's top-level code loop?)`;
+    assert.equal(await checkPythonUdf('udf/slow_import.py#f', opts), slow);
+    const stubborn = slow.replace('slow_import', 'stubborn_import');
+    assert.equal(await checkPythonUdf('udf/stubborn_import.py#f', opts), stubborn);
+    await assert.rejects(loadPythonUdf('udf/slow_import.py#f', 'postprocess', opts), { message: slow });
+    const identity = await udf('udf/post.py#identity');
+    assert.deepEqual((await identity.call([{ fine: 1 }])).outcomes, [{ ok: true, value: { fine: 1 } }]);
   });
 
   test('a UDF allocating without bound gets MemoryError; the process and the next batch are fine', async () => {
@@ -280,21 +334,33 @@ describe('runaway UDFs', () => {
 
 describe('examples/oplog', () => {
   const example = join(import.meta.dirname, '..', '..', 'examples', 'oplog');
-  const lines = readFileSync(join(example, 'data', 'oplog.log'), 'utf8').split('\n').slice(0, -1);
+  const lines = readFileSync(join(example, 'data', 'oplog.log'), 'utf8')
+    .split('\n')
+    .slice(0, -1);
 
   test("the preprocess rewrites the partner's day/month/year times and drops blank lines", async () => {
-    const pre = await loadPythonUdf('udf/partner_time.py#normalise_time', 'preprocess', { projectDir: example });
+    const pre = await loadPythonUdf('udf/partner_time.py#normalise_time', 'preprocess', {
+      projectDir: example,
+    });
     runners.push(pre);
     const { outcomes } = await pre.call(lines);
-    outcomes.forEach((outcome, i) => {
+    for (const [i, outcome] of outcomes.entries()) {
       const line = lines[i] as string;
       assert.ok(outcome.ok);
-      if (line === '') return assert.equal(outcome.value, null);
+      if (line === '') {
+        assert.equal(outcome.value, null);
+        continue;
+      }
       const partner = /^\[(\d\d)\/(\d\d)\/(\d{4}) /.exec(line);
-      const expected = partner ? line.replace(partner[0], `[${partner[3]}-${partner[2]}-${partner[1]} `) : line;
+      const expected = partner
+        ? line.replace(partner[0], `[${partner[3]}-${partner[2]}-${partner[1]} `)
+        : line;
       assert.equal(outcome.value, expected);
-    });
-    assert.ok(lines.some((l) => l.startsWith('[25/11/2026 ')), 'the data has partner lines');
+    }
+    assert.ok(
+      lines.some((l) => l.startsWith('[25/11/2026 ')),
+      'the data has partner lines',
+    );
   });
 
   test('the payment postprocess converts to USD, drops test servers and counts unknown currencies', async () => {
@@ -304,21 +370,28 @@ describe('examples/oplog', () => {
       .filter((l) => l.includes('][Payment],'))
       .map((l) => parseWithBigInt(l.slice(l.indexOf('],') + 2)) as Record<string, unknown>);
     const { outcomes, counters } = await toUsd.call(bodies);
-    const unknown = bodies.filter((b) => !['USD', 'CNY', 'HKD', 'JPY', 'KRW', 'EUR', 'rmb'].includes(b.currency as string));
+    const unknown = bodies.filter(
+      (b) => !['USD', 'CNY', 'HKD', 'JPY', 'KRW', 'EUR', 'rmb'].includes(b.currency as string),
+    );
     assert.ok(unknown.length > 0);
     assert.deepEqual(counters, { unknown_currency: unknown.length });
-    outcomes.forEach((outcome, i) => {
+    for (const [i, outcome] of outcomes.entries()) {
       const body = bodies[i] as Record<string, unknown>;
       if (typeof body.amount !== 'number') {
-        return assert.equal(failure(outcome).message, `amount '${body.amount}' is not a number`);
+        assert.equal(failure(outcome).message, `amount '${body.amount}' is not a number`);
+        continue;
       }
       assert.ok(outcome.ok);
-      if ((body.server_id as number) >= 9000) return assert.equal(outcome.value, null);
+      if ((body.server_id as number) >= 9000) {
+        assert.equal(outcome.value, null);
+        continue;
+      }
       const row = outcome.value as Record<string, unknown>;
       if (body.currency === 'rmb') assert.equal(row.currency, 'CNY');
       if (unknown.includes(body)) assert.equal(row.usd_amount, null);
-      if (body.currency === 'EUR') assert.equal(row.usd_amount, Math.round((body.amount as number) * 108) / 100);
+      if (body.currency === 'EUR')
+        assert.equal(row.usd_amount, Math.round((body.amount as number) * 108) / 100);
       if (body.currency === 'USD') assert.equal(row.usd_amount, body.amount);
-    });
+    }
   });
 });

@@ -2,7 +2,7 @@
 // lazily, one per project in this thread, and shared by all of the project's Python UDFs.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type PythonHostOptions, PythonHost, type PythonUdfSpec } from './python-host.ts';
+import { PythonHost, type PythonHostOptions, type PythonUdfSpec } from './python-host.ts';
 import type { UdfBatchResult, UdfKind, UdfLoadOptions, UdfRunner } from './types.ts';
 
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -22,12 +22,18 @@ export function parsePythonRef(ref: string, kind: UdfKind): PythonUdfSpec {
   if (!path.endsWith('.py')) throw new Error(`Python UDF "${ref}": the file must end in .py, ${example}`);
   if (!IDENTIFIER.test(func)) throw new Error(`Python UDF "${ref}": "${func}" is not a Python function name`);
   const parts = path.split('/');
-  if (path.startsWith('/') || /^[A-Za-z]:/.test(path) || parts.some((p) => p === '..' || p === '' || p === '.')) {
+  if (
+    path.startsWith('/') ||
+    /^[A-Za-z]:/.test(path) ||
+    parts.some((p) => p === '..' || p === '' || p === '.')
+  ) {
     throw new Error(`Python UDF "${ref}": the file must be a relative path inside the project folder`);
   }
   const module = (parts.at(-1) as string).slice(0, -'.py'.length);
   if (!IDENTIFIER.test(module)) {
-    throw new Error(`Python UDF "${ref}": "${module}.py" cannot be imported; use letters, digits and _ in the name`);
+    throw new Error(
+      `Python UDF "${ref}": "${module}.py" cannot be imported; use letters, digits and _ in the name`,
+    );
   }
   return { path, dir: parts.slice(0, -1).join('/'), module, func, kind };
 }
@@ -52,7 +58,11 @@ function checkFile(spec: PythonUdfSpec, projectDir: string): void {
  * Loads `file.py#function` from the project folder. Rejects with a plain message when the file,
  * the function or one of its imports cannot be loaded.
  */
-export async function loadPythonUdf(ref: string, kind: UdfKind, opts: PythonUdfLoadOptions): Promise<UdfRunner> {
+export async function loadPythonUdf(
+  ref: string,
+  kind: UdfKind,
+  opts: PythonUdfLoadOptions,
+): Promise<UdfRunner> {
   const spec = parsePythonRef(ref, kind);
   checkFile(spec, opts.projectDir);
   const host = hostFor(opts);

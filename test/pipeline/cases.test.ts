@@ -16,17 +16,25 @@ const CASES = join(import.meta.dirname, 'cases');
 const update = process.env.UPDATE_CASES === '1';
 
 interface Expected {
-  tables: Record<string, { rows: unknown[]; errors: { line?: number | null; code: string; field?: string }[] }>;
+  tables: Record<
+    string,
+    { rows: unknown[]; errors: { line?: number | null; code: string; field?: string }[] }
+  >;
   counters?: { tables?: Record<string, unknown>; sinks?: Record<string, unknown>; unrouted?: number };
 }
 
 async function actual(dir: string) {
   const loaded = await loadProject(dir);
-  if (!loaded.ok) assert.fail(`the case's weir.yaml does not load:\n${loaded.problems.map(formatProblem).join('\n')}`);
+  if (!loaded.ok)
+    assert.fail(`the case's weir.yaml does not load:\n${loaded.problems.map(formatProblem).join('\n')}`);
   const input = await readFile(join(dir, 'input.log'));
   const report = await previewProject(loaded.project, rawRecordsOf(input, 'input.log'));
   const tables: Expected['tables'] = {};
-  const counters = { tables: {} as Record<string, unknown>, sinks: {} as Record<string, unknown>, unrouted: 0 };
+  const counters = {
+    tables: {} as Record<string, unknown>,
+    sinks: {} as Record<string, unknown>,
+    unrouted: 0,
+  };
   for (const [name, t] of Object.entries(report.tables)) {
     const c = t.counters;
     assert.equal(
@@ -38,25 +46,38 @@ async function actual(dir: string) {
     assert.equal(c.recordsOut, t.rows.length, `table ${name}: out = rows`);
     tables[name] = {
       rows: t.rows,
-      errors: t.errors.map((e) => (e.field === undefined ? { line: e.line, code: e.code } : { line: e.line, code: e.code, field: e.field })),
+      errors: t.errors.map((e) =>
+        e.field === undefined
+          ? { line: e.line, code: e.code }
+          : { line: e.line, code: e.code, field: e.field },
+      ),
     };
     counters.tables[name] = c;
   }
   for (const [name, s] of Object.entries(report.sinks)) {
     assert.equal(s.recordsIn, s.recordsOut + s.recordsDropped, `sink ${name}: in = out + dropped`);
-    counters.sinks[name] = { recordsIn: s.recordsIn, recordsOut: s.recordsOut, recordsDropped: s.recordsDropped };
+    counters.sinks[name] = {
+      recordsIn: s.recordsIn,
+      recordsOut: s.recordsOut,
+      recordsDropped: s.recordsDropped,
+    };
   }
   for (const s of Object.values(report.sources)) {
     counters.unrouted += s.unrouted;
     for (const e of s.errors) {
-      const bucket = (tables['(source)'] ??= { rows: [], errors: [] });
-      bucket.errors.push({ line: e.line, code: e.code });
+      tables['(source)'] ??= { rows: [], errors: [] };
+      tables['(source)'].errors.push({ line: e.line, code: e.code });
     }
   }
   return { tables, counters };
 }
 
-const names = existsSync(CASES) ? (await readdir(CASES, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort() : [];
+const names = existsSync(CASES)
+  ? (await readdir(CASES, { withFileTypes: true }))
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort()
+  : [];
 
 test('there are pipeline cases', () => {
   assert.ok(names.length >= 12, `expected at least 12 cases, found ${names.length}`);
@@ -75,11 +96,14 @@ for (const name of names) {
     assert.deepEqual(got.tables, expected.tables);
     // Counters are optional in expected.json; when given, the listed ones must match.
     if (expected.counters?.tables) {
-      for (const [t, c] of Object.entries(expected.counters.tables)) assert.deepEqual(got.counters.tables[t], c, `counters of table ${t}`);
+      for (const [t, c] of Object.entries(expected.counters.tables))
+        assert.deepEqual(got.counters.tables[t], c, `counters of table ${t}`);
     }
     if (expected.counters?.sinks) {
-      for (const [s, c] of Object.entries(expected.counters.sinks)) assert.deepEqual(got.counters.sinks[s], c, `counters of sink ${s}`);
+      for (const [s, c] of Object.entries(expected.counters.sinks))
+        assert.deepEqual(got.counters.sinks[s], c, `counters of sink ${s}`);
     }
-    if (expected.counters?.unrouted !== undefined) assert.equal(got.counters.unrouted, expected.counters.unrouted);
+    if (expected.counters?.unrouted !== undefined)
+      assert.equal(got.counters.unrouted, expected.counters.unrouted);
   });
 }

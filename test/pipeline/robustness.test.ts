@@ -99,13 +99,20 @@ test('malformed input yields error records, never an exception, and the counters
     for (const name of tables) {
       const c = result.counters.tables[name]!;
       assert.equal(c.recordsIn, inputs.length, `${name}: every record is routed to it`);
-      assert.equal(c.recordsIn, c.recordsOut + c.recordsDropped + c.recordsErrored, `${name}: in = out + dropped + errored`);
+      assert.equal(
+        c.recordsIn,
+        c.recordsOut + c.recordsDropped + c.recordsErrored,
+        `${name}: in = out + dropped + errored`,
+      );
       assert.equal(result.errors.filter((e) => e.table === name).length, c.recordsErrored, `${name}: errors`);
       assert.equal(result.tableRows.get(name)?.length, c.recordsOut, `${name}: rows`);
     }
     for (const e of result.errors) {
       assert.ok(e.raw instanceof Uint8Array);
-      assert.ok(e.message.length > 0 && e.message.length < 2000, `a short plain message: ${e.message.slice(0, 200)}`);
+      assert.ok(
+        e.message.length > 0 && e.message.length < 2000,
+        `a short plain message: ${e.message.slice(0, 200)}`,
+      );
     }
     // The truncated JSON line is a PARSE_JSON error of the JSON table, with its line number.
     const truncated = result.errors.find((e) => e.table === 'as_json' && e.position.line === 2);

@@ -65,7 +65,9 @@ export async function run(args: string[]): Promise<number> {
   const { project } = loaded;
   if (values.table !== undefined && !project.tables.some((t) => t.name === values.table)) {
     const names = project.tables.map((t) => t.name);
-    console.error(`weir preview: no table "${values.table}"${didYouMean(values.table, names)}; tables: ${names.join(', ')}`);
+    console.error(
+      `weir preview: no table "${values.table}"${didYouMean(values.table, names)}; tables: ${names.join(', ')}`,
+    );
     return 2;
   }
   const input = resolve(values.input);
@@ -73,7 +75,9 @@ export async function run(args: string[]): Promise<number> {
   try {
     bytes = await readFile(input);
   } catch (err) {
-    console.error(`weir preview: cannot read ${values.input}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    console.error(
+      `weir preview: cannot read ${values.input}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
     return 2;
   }
 

@@ -8,8 +8,9 @@ const MAX_RAW = 100;
 
 /** One line of text: control characters made visible, cut to `max` characters. */
 export function oneLine(text: string, max: number): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: showing control characters is the point
-  const visible = text.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  const visible = text.replace(/[\u0000-\u001f\u007f]/g, (c) =>
+    c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   const chars = [...visible];
   return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : visible;
 }
@@ -26,10 +27,15 @@ function width(s: string): number {
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
     // CJK, Hangul, fullwidth forms and emoji take two columns in a terminal.
-    n += (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) ||
-      (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xff00 && cp <= 0xff60) || (cp >= 0x1f300 && cp <= 0x1faff)
-      ? 2
-      : 1;
+    n +=
+      (cp >= 0x1100 && cp <= 0x115f) ||
+      (cp >= 0x2e80 && cp <= 0xa4cf) ||
+      (cp >= 0xac00 && cp <= 0xd7a3) ||
+      (cp >= 0xf900 && cp <= 0xfaff) ||
+      (cp >= 0xff00 && cp <= 0xff60) ||
+      (cp >= 0x1f300 && cp <= 0x1faff)
+        ? 2
+        : 1;
   }
   return n;
 }
@@ -42,9 +48,15 @@ function pad(s: string, w: number, right: boolean): string {
 /** An aligned text table; numeric columns are right-aligned. */
 export function textTable(headers: string[], rows: Plain[][]): string {
   const cells = rows.map((r) => r.map(cell));
-  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => r[i] === null || typeof r[i] === 'number'));
+  const numeric = headers.map(
+    (_, i) => rows.length > 0 && rows.every((r) => r[i] === null || typeof r[i] === 'number'),
+  );
   const widths = headers.map((h, i) => Math.max(width(h), ...cells.map((r) => width(r[i]!))));
-  const line = (r: string[]) => r.map((c, i) => pad(c, widths[i]!, numeric[i]!)).join(' | ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => pad(c, widths[i]!, numeric[i]!))
+      .join(' | ')
+      .trimEnd();
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('-+-'), ...cells.map(line)].join('\n');
 }
 
@@ -74,7 +86,12 @@ export function renderReport(report: PreviewReport, limit: number): string {
     else {
       const shown = t.rows.slice(0, limit);
       const headers = t.columns.map((c) => c.name);
-      out.push(textTable(headers, shown.map((r) => headers.map((h) => r[h] ?? null))));
+      out.push(
+        textTable(
+          headers,
+          shown.map((r) => headers.map((h) => r[h] ?? null)),
+        ),
+      );
       if (t.rows.length > limit) out.push(`… ${t.rows.length - limit} more rows (--limit)`);
     }
     if (t.errors.length > 0) {
@@ -88,7 +105,9 @@ export function renderReport(report: PreviewReport, limit: number): string {
     out.push('== sinks');
     const w = Math.max(...sinks.map(([n]) => n.length));
     for (const [name, s] of sinks) {
-      out.push(`  ${name.padEnd(w)}  (table ${s.table}) in ${s.recordsIn}, out ${s.recordsOut}, dropped ${s.recordsDropped}`);
+      out.push(
+        `  ${name.padEnd(w)}  (table ${s.table}) in ${s.recordsIn}, out ${s.recordsOut}, dropped ${s.recordsDropped}`,
+      );
     }
     out.push('');
   }

@@ -1,8 +1,9 @@
 // `weir preview` without I/O: run every source's pipeline over sample lines and collect, per
 // table, the rows (plain form), the error records and the counters.
+
+import type { Project } from '../../config/project.ts';
 import type { ErrorRecord } from '../../core/errors.ts';
 import type { RawRecord } from '../../core/record.ts';
-import type { Project } from '../../config/project.ts';
 import type { SinkCounters, TableCounters } from '../../metrics/counters.ts';
 import { type Plain, plainRow } from '../../runtime/display.ts';
 import { compilePipeline } from '../../runtime/pipeline.ts';
@@ -100,7 +101,8 @@ export async function previewProject(
         }
         for (const [name, d] of Object.entries(result.counters.sinks)) {
           const table = project.sinks.find((s) => s.name === name)?.config.table ?? '';
-          const into = (report.sinks[name] ??= { table, recordsIn: 0, recordsOut: 0, recordsDropped: 0 });
+          report.sinks[name] ??= { table, recordsIn: 0, recordsOut: 0, recordsDropped: 0 };
+          const into = report.sinks[name];
           into.recordsIn += d.recordsIn;
           into.recordsOut += d.recordsOut;
           into.recordsDropped += d.recordsDropped;

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { catalogDir, localCatalog, type TableRegistration } from './catalog.ts';
-import { openWarehouse } from './sql.ts';
 import { tableLocation } from './paths.ts';
+import { openWarehouse } from './sql.ts';
 
 const dirs: string[] = [];
 after(() => {
@@ -58,7 +58,10 @@ test('registerTable, addPartitions (idempotent), setPartitionLocation, listTable
   );
   // One JSON file per table, and no temp file left behind by the atomic writes.
   assert.deepEqual(readdirSync(catalogDir(warehouse)), ['game.login.json']);
-  assert.equal(JSON.parse(readFileSync(join(catalogDir(warehouse), 'game.login.json'), 'utf8')).table, 'login');
+  assert.equal(
+    JSON.parse(readFileSync(join(catalogDir(warehouse), 'game.login.json'), 'utf8')).table,
+    'login',
+  );
 });
 
 test('concurrent addPartitions calls on one catalog lose nothing', async () => {
@@ -76,8 +79,14 @@ test('concurrent addPartitions calls on one catalog lose nothing', async () => {
 test('bad catalog input fails with plain messages', async () => {
   const warehouse = temp();
   const catalog = localCatalog(warehouse);
-  await assert.rejects(catalog.registerTable({ ...login(warehouse), table: '../evil' }), /table name "..\/evil"/);
-  await assert.rejects(catalog.registerTable({ ...login(warehouse), partitionedBy: ['hour'] }), /"hour" is not a column/);
+  await assert.rejects(
+    catalog.registerTable({ ...login(warehouse), table: '../evil' }),
+    /table name "..\/evil"/,
+  );
+  await assert.rejects(
+    catalog.registerTable({ ...login(warehouse), partitionedBy: ['hour'] }),
+    /"hour" is not a column/,
+  );
   await assert.rejects(catalog.addPartitions('game', 'login', []), /game.login is not registered/);
   await catalog.registerTable(login(warehouse));
   await assert.rejects(

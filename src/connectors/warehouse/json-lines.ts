@@ -52,7 +52,11 @@ function encoderNonNull(t: LogicalType): Encode {
       };
     }
     case 'ROW': {
-      const fields = t.fields.map((f) => ({ key: JSON.stringify(f.name), name: f.name, enc: encoder(f.type) }));
+      const fields = t.fields.map((f) => ({
+        key: JSON.stringify(f.name),
+        name: f.name,
+        enc: encoder(f.type),
+      }));
       return (v) => {
         const o = v as { [k: string]: Value };
         return `{${fields.map((f) => `${f.key}:${f.enc(o[f.name] ?? null)}`).join(',')}}`;

@@ -9,9 +9,9 @@ import type { Column } from '../../core/types.ts';
 import { localCatalog } from './catalog.ts';
 import { commitFiles, deleteOrphans } from './commit.ts';
 import type { WarehouseFormat } from './data-file.ts';
-import { openWarehouse } from './sql.ts';
 import { createTableLoader, type TableLoaderSpec } from './loader.ts';
 import { tableLocation } from './paths.ts';
+import { openWarehouse } from './sql.ts';
 import { printType } from './type-text.ts';
 
 const dirs: string[] = [];
@@ -58,7 +58,9 @@ async function countRows(files: string[]): Promise<number> {
 
 test('rolling by rows closes a file every max_rows; each becomes a PendingFile at prepareCommit', async () => {
   const location = join(temp(), 't');
-  const loader = createTableLoader(spec(location, { rolling: { max_bytes: 1 << 30, max_rows: 4, max_seconds: 3600 } }));
+  const loader = createTableLoader(
+    spec(location, { rolling: { max_bytes: 1 << 30, max_rows: 4, max_seconds: 3600 } }),
+  );
   await loader.write(rowsFor(10));
   const files = await loader.prepareCommit();
   assert.deepEqual(
@@ -99,7 +101,10 @@ test('a roll by time yields one file per open partition, not one per batch', asy
   const location = join(temp(), 't');
   let clock = 0;
   const loader = createTableLoader(
-    spec(location, { now: () => clock, rolling: { max_bytes: 1 << 30, max_rows: 1_000_000, max_seconds: 60 } }),
+    spec(location, {
+      now: () => clock,
+      rolling: { max_bytes: 1 << 30, max_rows: 1_000_000, max_seconds: 60 },
+    }),
   );
   for (let batch = 0; batch < 5; batch++) {
     await loader.write([...rowsFor(3, 1), ...rowsFor(3, 2), ...rowsFor(3, 3)]);
@@ -161,7 +166,7 @@ test('commitFiles is idempotent: replaying a committed manifest is fine', async 
   );
 });
 
-test('deleteOrphans removes in-progress files not kept; abort deletes this loader\'s files', async () => {
+test("deleteOrphans removes in-progress files not kept; abort deletes this loader's files", async () => {
   const location = join(temp(), 't');
   const crashed = createTableLoader(spec(location, { filePrefix: 'part-w1-6-' }));
   await crashed.write([...rowsFor(2, 1), ...rowsFor(2, 2)]);
@@ -183,6 +188,36 @@ test('deleteOrphans removes in-progress files not kept; abort deletes this loade
 
 test('bad loader specs fail with plain messages', () => {
   const location = join(temp(), 't');
-  assert.throws(() => createTableLoader(spec(location, { partitionedBy: ['nope'] })), /"nope" is not a column/);
+  assert.throws(
+    () => createTableLoader(spec(location, { partitionedBy: ['nope'] })),
+    /"nope" is not a column/,
+  );
   assert.throws(() => createTableLoader(spec(location, { filePrefix: '../x' })), /file prefix/);
+});
+
+test('a row whose value does not fit its column becomes a row error, the others are written', async () => {
+  const location = join(temp(), 't');
+  const errors: string[] = [];
+  const loader = createTableLoader(
+    spec(location, {
+      format: 'text',
+      columns: [
+        ...COLUMNS,
+        {
+          name: 'gold',
+          type: { kind: 'DECIMAL', precision: 10, scale: 2, nullable: true },
+          onError: 'error',
+        },
+      ],
+      onRowError: (_row, e) => errors.push(`${e.code}: ${e.message}`),
+    }),
+  );
+  await loader.write([
+    { dt: 20_417, server: 1, role_id: 1n, msg: 'ok', gold: 5n },
+    { dt: 20_417, server: 1, role_id: 2n, msg: 'bad', gold: 'five' as unknown as bigint },
+  ]);
+  const files = await loader.prepareCommit();
+  assert.equal(files[0]!.rows, 1);
+  assert.equal(errors.length, 1);
+  assert.match(errors[0]!, /^SINK: /);
 });

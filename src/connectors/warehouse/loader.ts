@@ -62,13 +62,17 @@ export function createTableLoader(spec: TableLoaderSpec): TableLoader {
   const { location, columns, partitionedBy, format, compression, rolling, filePrefix } = spec;
   const now = spec.now ?? Date.now;
   if (!SAFE_PREFIX.test(filePrefix)) {
-    throw new Error(`file prefix "${filePrefix}" must be letters, digits, _, - and . (not starting with . or -)`);
+    throw new Error(
+      `file prefix "${filePrefix}" must be letters, digits, _, - and . (not starting with . or -)`,
+    );
   }
   const partitionColumns = partitionedBy.map((name) => {
     const c = columns.find((x) => x.name === name);
     if (!c) throw new Error(`partition column "${name}" is not a column of the table`);
     if (['ARRAY', 'MAP', 'ROW'].includes(c.type.kind)) {
-      throw new Error(`partition column "${name}" has type ${c.type.kind}; partition columns must be primitive`);
+      throw new Error(
+        `partition column "${name}" has type ${c.type.kind}; partition columns must be primitive`,
+      );
     }
     return c;
   });
@@ -108,7 +112,13 @@ export function createTableLoader(spec: TableLoaderSpec): TableLoader {
   const closeFile = (key: string, f: OpenFile) => {
     open.delete(key);
     const bytes = f.writer.close();
-    closed.push({ inProgress: f.inProgress, final: f.final, partition: f.partition, rows: f.writer.rows, bytes });
+    closed.push({
+      inProgress: f.inProgress,
+      final: f.final,
+      partition: f.partition,
+      rows: f.writer.rows,
+      bytes,
+    });
   };
 
   const due = (f: OpenFile) =>
@@ -141,7 +151,12 @@ export function createTableLoader(spec: TableLoaderSpec): TableLoader {
           rejectRow(row, e);
           continue;
         }
-        f.writer.append(row);
+        try {
+          f.writer.append(row);
+        } catch (e) {
+          rejectRow(row, e);
+          continue;
+        }
         if (f.writer.rows >= rolling.max_rows || f.writer.bytes >= rolling.max_bytes) closeFile(key, f);
       }
       for (const [key, f] of open) if (now() - f.openedAt >= rolling.max_seconds * 1000) closeFile(key, f);

@@ -20,7 +20,9 @@ function elements(name: string, t: LogicalType, nullable = t.nullable): SchemaEl
     case 'SMALLINT': {
       // Only the converted type (readers derive INTEGER(8|16, signed) from it): hyparquet-writer
       // encodes the logical type's bitWidth as i32 instead of i8, which DuckDB rejects.
-      return [{ name, repetition_type, type: 'INT32', converted_type: t.kind === 'TINYINT' ? 'INT_8' : 'INT_16' }];
+      return [
+        { name, repetition_type, type: 'INT32', converted_type: t.kind === 'TINYINT' ? 'INT_8' : 'INT_16' },
+      ];
     }
     case 'INT':
       return [{ name, repetition_type, type: 'INT32' }];
@@ -53,11 +55,21 @@ function elements(name: string, t: LogicalType, nullable = t.nullable): SchemaEl
     case 'STRING':
     case 'VARCHAR':
     case 'JSON':
-      return [{ name, repetition_type, type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' } }];
+      return [
+        {
+          name,
+          repetition_type,
+          type: 'BYTE_ARRAY',
+          converted_type: 'UTF8',
+          logical_type: { type: 'STRING' },
+        },
+      ];
     case 'BINARY':
       return [{ name, repetition_type, type: 'BYTE_ARRAY' }];
     case 'DATE':
-      return [{ name, repetition_type, type: 'INT32', converted_type: 'DATE', logical_type: { type: 'DATE' } }];
+      return [
+        { name, repetition_type, type: 'INT32', converted_type: 'DATE', logical_type: { type: 'DATE' } },
+      ];
     case 'TIMESTAMP':
     case 'TIMESTAMP_LTZ': {
       const utc = t.kind === 'TIMESTAMP_LTZ';

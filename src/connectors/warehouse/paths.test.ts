@@ -25,7 +25,8 @@ test('escapePartitionValue follows Hive FileUtils.escapePathName', () => {
   assert.equal(escapePartitionValue('héllo 世界 + ~'), 'héllo 世界 + ~');
   assert.equal(escapePartitionValue(''), '__HIVE_DEFAULT_PARTITION__');
   assert.equal(escapePartitionValue('\u0000'), '%00');
-  for (const v of ['a/b', '%', '..', 'x=y', 'é/\u0001']) assert.equal(unescapePartitionValue(escapePartitionValue(v)), v);
+  for (const v of ['a/b', '%', '..', 'x=y', 'é/\u0001'])
+    assert.equal(unescapePartitionValue(escapePartitionValue(v)), v);
 });
 
 test('partitionDir joins escaped key=value segments', () => {
@@ -77,7 +78,19 @@ test('hostile partition values never write outside the table location', async ()
     filePrefix: 'part-0-',
     onRowError: (row, e) => rejected.push([row, e]),
   });
-  const hostile = ['../../x', 'a/b', '..', '.', '%', '\u0000', '/etc/passwd', '..\\..\\y', 'x'.repeat(400), '', null];
+  const hostile = [
+    '../../x',
+    'a/b',
+    '..',
+    '.',
+    '%',
+    '\u0000',
+    '/etc/passwd',
+    '..\\..\\y',
+    'x'.repeat(400),
+    '',
+    null,
+  ];
   await loader.write(hostile.map((p, v) => ({ p, v })));
   const files = await loader.prepareCommit();
   assert.equal(rejected.length, 1, 'only the over-long value is rejected');

@@ -51,7 +51,9 @@ export function partitionDir(keys: string[], values: (string | null)[]): string 
 
 function checkIdentifier(what: string, name: string): void {
   if (!IDENTIFIER.test(name)) {
-    throw new Error(`${what} name "${name}" is not allowed: use letters, digits and _ (not starting with a digit)`);
+    throw new Error(
+      `${what} name "${name}" is not allowed: use letters, digits and _ (not starting with a digit)`,
+    );
   }
 }
 

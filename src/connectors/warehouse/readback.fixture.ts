@@ -1,6 +1,6 @@
 // Test helpers: write rows through a loader and commit them, and turn DuckDB's values back into
 // Weir's runtime forms so rows read by DuckDB compare with the rows written.
-import {
+import type {
   DuckDBBlobValue,
   DuckDBDateValue,
   DuckDBDecimalValue,
@@ -9,7 +9,7 @@ import {
   DuckDBStructValue,
   DuckDBTimestampTZValue,
   DuckDBTimestampValue,
-  type DuckDBValue,
+  DuckDBValue,
 } from '@duckdb/node-api';
 import type { Row, Value } from '../../core/record.ts';
 import type { Column, LogicalType } from '../../core/types.ts';
@@ -38,10 +38,13 @@ export function toRuntime(t: LogicalType, v: DuckDBValue): Value {
     case 'ARRAY':
       return (v as DuckDBListValue).items.map((x) => toRuntime(t.element, x));
     case 'MAP':
-      return new Map((v as DuckDBMapValue).entries.map((e) => [toRuntime(t.key, e.key), toRuntime(t.value, e.value)]));
+      return new Map(
+        (v as DuckDBMapValue).entries.map((e) => [toRuntime(t.key, e.key), toRuntime(t.value, e.value)]),
+      );
     case 'ROW': {
       const o: { [k: string]: Value } = {};
-      for (const f of t.fields) o[f.name] = toRuntime(f.type, (v as DuckDBStructValue).entries[f.name] ?? null);
+      for (const f of t.fields)
+        o[f.name] = toRuntime(f.type, (v as DuckDBStructValue).entries[f.name] ?? null);
       return o;
     }
     default:

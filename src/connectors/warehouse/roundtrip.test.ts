@@ -11,8 +11,8 @@ import { readParquet } from 'parquet-wasm';
 import type { Row } from '../../core/record.ts';
 import type { Column } from '../../core/types.ts';
 import type { WarehouseCompression, WarehouseFormat } from './data-file.ts';
-import { openWarehouse } from './sql.ts';
 import { readView, writeAndCommit } from './readback.fixture.ts';
+import { openWarehouse } from './sql.ts';
 import { WIDE_COLUMNS, WIDE_PARTITIONED_BY, wideRows } from './wide-table.fixture.ts';
 
 const dirs: string[] = [];
@@ -69,7 +69,10 @@ test('json: DuckDB reads back every row (wide DECIMALs as DOUBLE), Python reads 
     if (wantDec === null) assert.equal(gotDec, null);
     else {
       const expected = Number(wantDec as bigint) / 1e10;
-      assert.ok(Math.abs((gotDec as number) - expected) <= Math.abs(expected) * 1e-15, `${gotDec} ≈ ${expected}`);
+      assert.ok(
+        Math.abs((gotDec as number) - expected) <= Math.abs(expected) * 1e-15,
+        `${gotDec} ≈ ${expected}`,
+      );
     }
   }
   // Hive's JSON SerDe reads DECIMAL exactly; so does Python's json with parse_float=Decimal.
@@ -118,7 +121,9 @@ test('parquet: files hold no partition columns and carry the logical types (read
         arr: o.arr ? [...o.arr] : null,
         m: o.m ? new Map([...o.m].map(([k, v]: [string, bigint]) => [k, v])) : null,
         name: o.nested ? o.nested.name : null,
-        items: o.nested ? o.nested.items.toArray().map((x: unknown) => (x ? [...(x as Iterable<unknown>)] : null)) : null,
+        items: o.nested
+          ? o.nested.items.toArray().map((x: unknown) => (x ? [...(x as Iterable<unknown>)] : null))
+          : null,
       });
     }
   }

@@ -117,7 +117,7 @@ function splitLevel(x: string, level: number): string {
   return `regexp_extract_all(${x}, '(?s)(?:^|${s})((?:[^${s}\\\\]|\\\\.)*)', 1)`;
 }
 
-function unescape(x: string, depth: number): string {
+function unescapeText(x: string, depth: number): string {
   const v = `u${depth}`;
   return `array_to_string(list_transform(regexp_extract_all(${x}, '(?s)\\\\.|[^\\\\]+'), ${v} -> CASE WHEN ${v} = '\\n' THEN chr(10) WHEN ${v} = '\\r' THEN chr(13) WHEN ${v}[1] = '\\' THEN ${v}[2:] ELSE ${v} END), '')`;
 }
@@ -133,7 +133,7 @@ function textNonNull(t: LogicalType, x: string, level: number, depth: number): s
     case 'STRING':
     case 'VARCHAR':
     case 'JSON':
-      return unescape(x, depth);
+      return unescapeText(x, depth);
     case 'BINARY':
       return `from_base64(${x})`;
     case 'ARRAY':
@@ -145,7 +145,9 @@ function textNonNull(t: LogicalType, x: string, level: number, depth: number): s
     }
     case 'ROW':
       return `list_transform([${splitLevel(x, level)}], ${v} -> struct_pack(${t.fields
-        .map((f, i) => `${quoteIdent(f.name)} := ${textValue(f.type, `${v}[${i + 1}]`, level + 1, depth + 1)}`)
+        .map(
+          (f, i) => `${quoteIdent(f.name)} := ${textValue(f.type, `${v}[${i + 1}]`, level + 1, depth + 1)}`,
+        )
         .join(', ')}))[1]`;
     default:
       return `CAST(${x} AS ${duckType(t)})`;
@@ -182,7 +184,12 @@ function viewType(t: CatalogTable, type: LogicalType): string {
   return t.format === 'json' ? jsonReadType(type, 'BLOB') : duckType(type);
 }
 
-function partitionSelect(t: CatalogTable, columns: ParsedColumn[], p: CatalogPartition, files: string[]): string {
+function partitionSelect(
+  t: CatalogTable,
+  columns: ParsedColumn[],
+  p: CatalogPartition,
+  files: string[],
+): string {
   const data = columns.filter((c) => !t.partitionedBy.includes(c.name));
   const fileList = `[${files.map(quoteString).join(', ')}]`;
   const project = (dataExpr: (c: ParsedColumn, i: number) => string) =>

@@ -23,7 +23,8 @@ type Encode = (v: Value) => string;
 
 function sepAt(level: number): string {
   const s = TEXT_SEPARATORS[level];
-  if (s === undefined) throw new Error(`type nests deeper than the ${TEXT_SEPARATORS.length} text separators`);
+  if (s === undefined)
+    throw new Error(`type nests deeper than the ${TEXT_SEPARATORS.length} text separators`);
   return s;
 }
 

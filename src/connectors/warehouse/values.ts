@@ -19,12 +19,16 @@ function yearText(y: number): string {
 
 /** Days since 1970-01-01 → `yyyy-MM-dd`. */
 export function formatDate(days: number): string {
+  if (!Number.isInteger(days))
+    throw new TypeError(`a DATE must be a whole number of days, got ${String(days)}`);
   const { y, m, d } = civilFromDays(days);
   return `${yearText(y)}-${pad(m, 2)}-${pad(d, 2)}`;
 }
 
 /** Micros since the epoch → `yyyy-MM-dd HH:mm:ss[.fraction]` with `precision` fraction digits. */
 export function formatTimestamp(micros: number, precision: number): string {
+  if (!Number.isInteger(micros))
+    throw new TypeError(`a TIMESTAMP must be whole microseconds, got ${String(micros)}`);
   const days = Math.floor(micros / MICROS_PER_DAY);
   let rest = micros - days * MICROS_PER_DAY;
   const h = Math.floor(rest / 3_600_000_000);
@@ -41,6 +45,9 @@ export function formatTimestamp(micros: number, precision: number): string {
 
 /** Unscaled bigint + scale → exact decimal text, e.g. (-12345n, 2) → `-123.45`. */
 export function formatDecimal(unscaled: bigint, scale: number): string {
+  if (typeof unscaled !== 'bigint') {
+    throw new TypeError(`a DECIMAL must be its unscaled bigint, got ${typeof unscaled} ${String(unscaled)}`);
+  }
   const negative = unscaled < 0n;
   const digits = (negative ? -unscaled : unscaled).toString();
   if (scale === 0) return (negative ? '-' : '') + digits;

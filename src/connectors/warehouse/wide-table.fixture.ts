@@ -2,7 +2,8 @@
 import type { Row } from '../../core/record.ts';
 import type { Column, LogicalType } from '../../core/types.ts';
 
-const t = (kind: string, extra: object = {}, nullable = true) => ({ kind, nullable, ...extra }) as LogicalType;
+const t = (kind: string, extra: object = {}, nullable = true) =>
+  ({ kind, nullable, ...extra }) as LogicalType;
 const col = (name: string, type: LogicalType): Column => ({ name, type, onError: 'error' });
 
 export const WIDE_COLUMNS: Column[] = [
@@ -32,7 +33,9 @@ export const WIDE_COLUMNS: Column[] = [
         { name: 'name', type: t('STRING') },
         {
           name: 'items',
-          type: t('ARRAY', { element: t('MAP', { key: t('STRING', {}, false), value: t('ARRAY', { element: t('DOUBLE') }) }) }),
+          type: t('ARRAY', {
+            element: t('MAP', { key: t('STRING', {}, false), value: t('ARRAY', { element: t('DOUBLE') }) }),
+          }),
         },
       ],
     }),

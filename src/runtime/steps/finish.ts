@@ -1,8 +1,9 @@
 // The end of a table's pipeline: formatter → drop_when → user counters → splitter.
-import { StageError } from '../../core/errors.ts';
-import type { ParsedRecord, Row } from '../../core/record.ts';
+
 import { formatPath } from '../../config/problems.ts';
 import type { ResolvedSink, ResolvedTable } from '../../config/project.ts';
+import { StageError } from '../../core/errors.ts';
+import type { ParsedRecord, Row } from '../../core/record.ts';
 import { compileFormatter } from '../../stages/formatter/index.ts';
 import { type Condition, compileCondition } from '../../stages/splitter/condition.ts';
 import { compileSplitter, type Splitter } from '../../stages/splitter/index.ts';
@@ -27,7 +28,9 @@ export function compileFinish(table: ResolvedTable, sinks: ResolvedSink[]): Fini
   const base = formatPath(['tables', table.name]);
   const cfg = table.config;
   const dropWhen: Condition | undefined =
-    cfg.drop_when === undefined ? undefined : compileCondition(cfg.drop_when, table.columns, `${base}.drop_when`);
+    cfg.drop_when === undefined
+      ? undefined
+      : compileCondition(cfg.drop_when, table.columns, `${base}.drop_when`);
   const counters = Object.entries(cfg.counters ?? {}).map(([name, text]) => ({
     name,
     path: formatPath(['tables', table.name, 'counters', name]),

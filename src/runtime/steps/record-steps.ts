@@ -1,9 +1,10 @@
 // Per-record steps: parser, flatten and derive. Each compiles once and turns whatever a record
 // makes it throw into that record's error.
-import type { ErrorCode } from '../../core/errors.ts';
-import type { ParsedRecord } from '../../core/record.ts';
+
 import type { ExtenderConfig, ParserConfig } from '../../config/model.ts';
 import { formatPath } from '../../config/problems.ts';
+import type { ErrorCode } from '../../core/errors.ts';
+import type { ParsedRecord } from '../../core/record.ts';
 import { compileExpr } from '../../expr/index.ts';
 import { compileFlatten } from '../../stages/extenders/flatten.ts';
 import { compileParser } from '../../stages/parser/index.ts';

@@ -90,7 +90,10 @@ export function postprocessStep(runner: UdfRunner): Step {
       else if (Array.isArray(o.value)) {
         const bad = o.value.find((r) => !isRecord(r));
         if (bad !== undefined) {
-          batch.fail(item, wrongReturn(runner, `${expected} (one element is ${kindOf(bad)})`, o.value, false));
+          batch.fail(
+            item,
+            wrongReturn(runner, `${expected} (one element is ${kindOf(bad)})`, o.value, false),
+          );
         } else if (o.value.length === 0) batch.counters.recordsDropped++;
         else {
           // One record became n: the n-1 new ones enter the table too (in = out + dropped + errored).

@@ -14,7 +14,15 @@ import { StageError } from '../../core/errors.ts';
 import type { Value } from '../../core/record.ts';
 import type { LogicalType } from '../../core/types.ts';
 import { compileTimeFormat } from '../../expr/time.ts';
-import { type Decimal, decimalOfNumber, digitCount, integerOf, parseDecimal, pow10, rescale } from './decimal.ts';
+import {
+  type Decimal,
+  decimalOfNumber,
+  digitCount,
+  integerOf,
+  parseDecimal,
+  pow10,
+  rescale,
+} from './decimal.ts';
 import { jsonText } from './json-text.ts';
 import {
   checkTimeZone,
@@ -148,7 +156,8 @@ function exactInteger(v: unknown, type: LogicalType): bigint | number {
 function smallIntCaster(type: LogicalType, min: number, max: number): NonNullCaster {
   return (v) => {
     const i = exactInteger(v, type);
-    if (i < min || i > max) throw new StageError('CAST', `${show(v)} is out of range for ${type.kind} (${min}..${max})`);
+    if (i < min || i > max)
+      throw new StageError('CAST', `${show(v)} is out of range for ${type.kind} (${min}..${max})`);
     return Number(i);
   };
 }
@@ -347,10 +356,21 @@ function arrayCaster(type: LogicalType, element: LogicalType, opts: CasterOption
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Map);
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    !(v instanceof Uint8Array) &&
+    !(v instanceof Map)
+  );
 }
 
-function mapCaster(type: LogicalType, key: LogicalType, value: LogicalType, opts: CasterOptions): NonNullCaster {
+function mapCaster(
+  type: LogicalType,
+  key: LogicalType,
+  value: LogicalType,
+  opts: CasterOptions,
+): NonNullCaster {
   const castKey = compileCaster(key, opts);
   const castValue = compileCaster(value, opts);
   return (v) => {

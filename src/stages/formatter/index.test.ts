@@ -56,7 +56,10 @@ test('BIGINT is exact from bigint, number and string', () => {
 
 test('booleans from true/false/1/0 in any form', () => {
   const b = compileCaster(t('BOOLEAN'));
-  assert.deepEqual([b(true), b('TRUE'), b('1'), b(1), b(0), b('false'), b(0n)], [true, true, true, true, false, false, false]);
+  assert.deepEqual(
+    [b(true), b('TRUE'), b('1'), b(1), b(0), b('false'), b(0n)],
+    [true, true, true, true, false, false, false],
+  );
   castError(() => b('yes'));
   castError(() => b(2));
 });
@@ -153,11 +156,16 @@ test('time zones: TIMESTAMP_LTZ reads zone-less text in the zone; TIMESTAMP show
   const wall = compileCaster(t('TIMESTAMP', { precision: 6 }), { timezone: 'Asia/Shanghai' });
   assert.equal(wall(0), 8 * 3600 * 1_000_000);
   assert.equal(wall('1970-01-01 00:00:00'), 0);
-  assert.throws(() => compileCaster(t('TIMESTAMP', { precision: 6 }), { timezone: 'Mars/Olympus' }), /unknown time zone/);
+  assert.throws(
+    () => compileCaster(t('TIMESTAMP', { precision: 6 }), { timezone: 'Mars/Olympus' }),
+    /unknown time zone/,
+  );
 });
 
 test('custom formats are tried in order', () => {
-  const ts = compileCaster(t('TIMESTAMP', { precision: 6 }), { formats: ['dd/MM/yyyy HH:mm:ss', 'yyyyMMdd'] });
+  const ts = compileCaster(t('TIMESTAMP', { precision: 6 }), {
+    formats: ['dd/MM/yyyy HH:mm:ss', 'yyyyMMdd'],
+  });
   assert.equal(ts('02/01/1970 00:00:01'), 86_401_000_000);
   assert.equal(ts('19700103'), 2 * 86_400_000_000);
   castError(() => ts('1970-01-01 00:00:00'));
@@ -170,7 +178,13 @@ test('ARRAY, MAP and ROW cast recursively and name the failing path', () => {
   assert.equal(e.field, '[1]');
   castError(() => arr({ 0: 1 }));
   const map = compileCaster(t('MAP', { key: t('INT', {}, false), value: t('DOUBLE') }));
-  assert.deepEqual(map({ '1': '2.5', '2': null }), new Map<number, number | null>([[1, 2.5], [2, null]]));
+  assert.deepEqual(
+    map({ '1': '2.5', '2': null }),
+    new Map<number, number | null>([
+      [1, 2.5],
+      [2, null],
+    ]),
+  );
   castError(() => map({ a: 1 }));
   const row = compileCaster(
     t('ROW', {

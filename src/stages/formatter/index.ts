@@ -64,7 +64,10 @@ function compileColumn(column: Column): (rec: ParsedRecord) => Value {
   let cast: Caster;
   try {
     // Nullability of the column itself is handled here (default first); nested types keep theirs.
-    cast = compileCaster({ ...column.type, nullable: true }, { formats: column.formats, timezone: column.timezone });
+    cast = compileCaster(
+      { ...column.type, nullable: true },
+      { formats: column.formats, timezone: column.timezone },
+    );
   } catch (e) {
     throw new Error(`column ${column.name}: ${(e as Error).message}`);
   }
@@ -74,9 +77,13 @@ function compileColumn(column: Column): (rec: ParsedRecord) => Value {
   const hasDefault = column.default !== undefined && column.default !== null;
   if (hasDefault) {
     try {
-      fallback = isRuntimeForm(column.type, column.default) ? (column.default as Value) : cast(column.default);
+      fallback = isRuntimeForm(column.type, column.default)
+        ? (column.default as Value)
+        : cast(column.default);
     } catch (e) {
-      throw new Error(`column ${name}: the default ${JSON.stringify(String(column.default))} does not fit: ${(e as Error).message}`);
+      throw new Error(
+        `column ${name}: the default ${JSON.stringify(String(column.default))} does not fit: ${(e as Error).message}`,
+      );
     }
   }
   const nullable = column.type.nullable;
@@ -84,7 +91,9 @@ function compileColumn(column: Column): (rec: ParsedRecord) => Value {
   const missing = (): Value => {
     if (hasDefault) return fallback;
     if (nullable) return null;
-    throw new StageError('NOT_NULL', `column ${name} is NOT NULL but the record has no value for it`, { field: name });
+    throw new StageError('NOT_NULL', `column ${name} is NOT NULL but the record has no value for it`, {
+      field: name,
+    });
   };
 
   return (rec) => {

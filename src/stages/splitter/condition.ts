@@ -2,7 +2,7 @@
 // whose fields are the table's columns. Compiled once; a compile error names the config path.
 import type { Row } from '../../core/record.ts';
 import type { Column } from '../../core/types.ts';
-import { compileExpr } from '../../expr/index.ts';
+import { compileCondition as compileExprCondition } from '../../expr/index.ts';
 
 /** True only when the expression yields true (null and false both mean no). Throws StageError EXPR at run time. */
 export type Condition = (row: Row) => boolean;
@@ -22,15 +22,9 @@ export class ConfigPathError extends Error {
 /** Throws ConfigPathError when the text does not compile or is not a true/false condition. */
 export function compileCondition(text: string, columns: Column[], path: string): Condition {
   const fields = new Map(columns.map((c) => [c.name, c.type]));
-  let expr: ReturnType<typeof compileExpr>;
   try {
-    expr = compileExpr(text, { fields });
+    return compileExprCondition(text, { fields }).test;
   } catch (e) {
     throw new ConfigPathError(path, (e as Error).message);
   }
-  const kind = expr.type.kind;
-  if (kind !== 'BOOLEAN' && kind !== 'NULL' && kind !== 'UNKNOWN') {
-    throw new ConfigPathError(path, `must be a true/false condition, but "${text}" gives ${kind}`);
-  }
-  return (row) => expr.evaluate(row) === true;
 }

@@ -1,9 +1,10 @@
 // The splitter: which sinks of a table take a row (each sink's `when`), and the row as each
 // sink loads it (its `columns` plus its partition columns).
-import { StageError } from '../../core/errors.ts';
-import type { Row } from '../../core/record.ts';
+
 import { formatPath } from '../../config/problems.ts';
 import type { ResolvedSink, ResolvedTable } from '../../config/project.ts';
+import { StageError } from '../../core/errors.ts';
+import type { Row } from '../../core/record.ts';
 import { type Condition, compileCondition } from './condition.ts';
 
 export interface SplitTarget {

@@ -53,7 +53,12 @@ def forget_project_modules():
     importlib.invalidate_caches()
 
 
-def _import_problem(rel_path, e):
+def _import_problem(rel_path, e, limit_ms):
+    if isinstance(e, KeyboardInterrupt):
+        return "%s: loading did not finish within %d ms (does the module's top-level code loop?)" % (
+            rel_path,
+            limit_ms,
+        )
     if isinstance(e, ModuleNotFoundError) and e.name:
         return (
             '%s: cannot import "%s" (only the Python standard library and the project\'s own '
@@ -71,12 +76,12 @@ def _import_problem(rel_path, e):
     )
 
 
-def resolve(rel_path, module_name, func_name):
+def resolve(rel_path, module_name, func_name, limit_ms):
     """The function, or a plain message saying why it cannot be loaded."""
     try:
         module = importlib.import_module(module_name)
     except BaseException as e:  # noqa: BLE001 - user code may raise anything while loading
-        return None, _import_problem(rel_path, e)
+        return None, _import_problem(rel_path, e, limit_ms)
     if _rel(getattr(module, "__file__", None) or "") != rel_path:
         return None, '%s: the module name "%s" is taken by %s; rename the file' % (
             rel_path,
@@ -91,8 +96,8 @@ def resolve(rel_path, module_name, func_name):
     return fn, None
 
 
-def load(udf_id, rel_path, module_name, func_name, kind):
-    fn, problem = resolve(rel_path, module_name, func_name)
+def load(udf_id, rel_path, module_name, func_name, kind, limit_ms):
+    fn, problem = resolve(rel_path, module_name, func_name, limit_ms)
     if problem is None:
         _udfs[udf_id] = (fn, kind == "preprocess")
     return problem

@@ -1,0 +1,6 @@
+while True:
+    pass
+
+
+def f(record):
+    return record

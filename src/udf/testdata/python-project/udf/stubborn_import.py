@@ -1,0 +1,10 @@
+while True:
+    try:
+        while True:
+            pass
+    except BaseException:
+        pass
+
+
+def f(record):
+    return record
