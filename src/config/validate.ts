@@ -3,6 +3,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Column } from '../core/types.ts';
+import { expressionProblems } from '../runtime/check-expressions.ts';
 import { sinkAvroSchema, sinkFlinkDdl, sinkHiveDdl } from './derive.ts';
 import type { ColumnConfig, ParserConfig, UdfRefConfig } from './model.ts';
 import { checkPattern } from './patterns.ts';
@@ -34,8 +35,7 @@ export async function validateProject(project: Project, problems: Problem[]): Pr
  * `tables.login.counters.vip`, `sinks.login_hive.when`). Called by validateProject.
  */
 export function checkExpressions(project: Project, problems: Problem[]): void {
-  void project;
-  void problems;
+  problems.push(...expressionProblems(project));
 }
 
 type Add = (path: Path, message: string) => void;

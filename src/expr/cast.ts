@@ -1,9 +1,18 @@
 // Value conversions between types: explicit CAST, the implicit widening the compiler inserts, the
 // run-time coercion of dynamic (UNKNOWN) values, and the plain output form of dynamic mode.
 // Each converter is built once per expression site; null in → null out.
-import type { LogicalType } from '../core/types.ts';
+
 import { StageError } from '../core/errors.ts';
-import { decimalToNumber, fitsPrecision, formatDecimal, numberToDecimal, parseDecimal, pow10, rescale } from './decimal.ts';
+import type { LogicalType } from '../core/types.ts';
+import {
+  decimalToNumber,
+  fitsPrecision,
+  formatDecimal,
+  numberToDecimal,
+  parseDecimal,
+  pow10,
+  rescale,
+} from './decimal.ts';
 import {
   formatDate,
   formatTimestamp,
@@ -175,7 +184,8 @@ function typedConverter(from: LogicalType, to: LogicalType, zone: TimeZone, expl
         return nullSafe((v) => checkedInt(k, v as number, v));
       }
       if (f === 'BIGINT') return nullSafe((v) => checkedInt(k, Number(v), v));
-      if (f === 'DECIMAL') return nullSafe((v) => checkedInt(k, Number((v as bigint) / pow10(from.scale)), v));
+      if (f === 'DECIMAL')
+        return nullSafe((v) => checkedInt(k, Number((v as bigint) / pow10(from.scale)), v));
       if (f === 'BOOLEAN') return nullSafe((v) => (v ? 1 : 0));
       if (f === 'STRING' || f === 'VARCHAR') {
         return nullSafe((v) => checkedInt(k, Number(stringToNumber(v as string, k)), v));
@@ -231,7 +241,8 @@ function typedConverter(from: LogicalType, to: LogicalType, zone: TimeZone, expl
         return nullSafe((v) => fit(BigInt(v as number | bigint) * pow10(scale), v));
       }
       if (!explicit) return null;
-      if (f === 'FLOAT' || f === 'DOUBLE') return nullSafe((v) => fit(numberToDecimal(v as number, scale), v));
+      if (f === 'FLOAT' || f === 'DOUBLE')
+        return nullSafe((v) => fit(numberToDecimal(v as number, scale), v));
       if (f === 'STRING' || f === 'VARCHAR') return nullSafe((v) => fit(parseDecimal(v as string, scale), v));
       if (f === 'BOOLEAN') return nullSafe((v) => (v ? pow10(scale) : 0n));
       return null;
@@ -250,13 +261,16 @@ function typedConverter(from: LogicalType, to: LogicalType, zone: TimeZone, expl
     case 'DATE':
       if (f === 'DATE') return identity;
       if (f === 'TIMESTAMP') return nullSafe((v) => Math.floor((v as number) / MICROS_PER_DAY));
-      if (f === 'TIMESTAMP_LTZ') return nullSafe((v) => Math.floor(toWall(v as number, zone) / MICROS_PER_DAY));
+      if (f === 'TIMESTAMP_LTZ')
+        return nullSafe((v) => Math.floor(toWall(v as number, zone) / MICROS_PER_DAY));
       if (f === 'STRING' || f === 'VARCHAR') {
         return nullSafe((v) => {
           const d = parseDate(v as string);
           if (d !== null) return d;
           const ts = parseTimestamp(v as string);
-          return ts === null ? fail(`cannot cast ${describe(v)} to DATE (expected yyyy-MM-dd)`) : Math.floor(ts / MICROS_PER_DAY);
+          return ts === null
+            ? fail(`cannot cast ${describe(v)} to DATE (expected yyyy-MM-dd)`)
+            : Math.floor(ts / MICROS_PER_DAY);
         });
       }
       return null;
@@ -264,7 +278,8 @@ function typedConverter(from: LogicalType, to: LogicalType, zone: TimeZone, expl
     case 'TIMESTAMP_LTZ': {
       const ltz = to.kind === 'TIMESTAMP_LTZ';
       const unit = to.precision < 6 ? 10 ** (6 - to.precision) : 1;
-      const trunc = unit === 1 || !explicit ? identity : (v: unknown) => Math.floor((v as number) / unit) * unit;
+      const trunc =
+        unit === 1 || !explicit ? identity : (v: unknown) => Math.floor((v as number) / unit) * unit;
       const wallTo = ltz ? (w: number) => fromWall(w, zone) : (w: number) => w;
       if (f === to.kind) return trunc === identity ? identity : nullSafe(trunc);
       if (f === 'TIMESTAMP' || f === 'TIMESTAMP_LTZ') {
@@ -283,7 +298,8 @@ function typedConverter(from: LogicalType, to: LogicalType, zone: TimeZone, expl
     }
     case 'BINARY':
       if (f === 'BINARY') return identity;
-      if (explicit && (f === 'STRING' || f === 'VARCHAR')) return nullSafe((v) => new TextEncoder().encode(v as string));
+      if (explicit && (f === 'STRING' || f === 'VARCHAR'))
+        return nullSafe((v) => new TextEncoder().encode(v as string));
       return null;
     case 'JSON':
       if (f === 'JSON') return identity;
@@ -339,10 +355,13 @@ const BINARY_TYPE: LogicalType = { kind: 'BINARY', nullable: true };
 /** Coerces a plain (dynamic-mode) value to `to`, by the explicit-cast rules of its run-time kind. */
 function fromPlain(to: LogicalType, zone: TimeZone): Conv {
   if (to.kind === 'STRING') return nullSafe(plainToString);
-  if (to.kind === 'ARRAY') return nullSafe((v) => (Array.isArray(v) ? v : fail(`expected an array, got ${describe(v)}`)));
+  if (to.kind === 'ARRAY')
+    return nullSafe((v) => (Array.isArray(v) ? v : fail(`expected an array, got ${describe(v)}`)));
   if (to.kind === 'ROW' || to.kind === 'MAP') {
     return nullSafe((v) =>
-      typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array) ? v : fail(`expected an object, got ${describe(v)}`),
+      typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array)
+        ? v
+        : fail(`expected an object, got ${describe(v)}`),
     );
   }
   if (to.kind === 'JSON') return nullSafe(toJsonText);

@@ -116,10 +116,17 @@ function literal(v: LiteralValue, span: Span): Compiled {
     case 'TIMESTAMP': {
       const ts = parseTimestamp(v.value);
       if (ts === null) {
-        throw errorAt(`invalid TIMESTAMP literal '${v.value}' (expected yyyy-MM-dd HH:mm:ss[.fraction])`, span);
+        throw errorAt(
+          `invalid TIMESTAMP literal '${v.value}' (expected yyyy-MM-dd HH:mm:ss[.fraction])`,
+          span,
+        );
       }
       const fraction = /\.(\d+)/.exec(v.value)?.[1]?.length ?? 0;
-      return constant({ kind: 'TIMESTAMP', precision: Math.min(6, Math.max(fraction, 0)), nullable: false }, ts, span);
+      return constant(
+        { kind: 'TIMESTAMP', precision: Math.min(6, Math.max(fraction, 0)), nullable: false },
+        ts,
+        span,
+      );
     }
   }
 }
@@ -188,7 +195,14 @@ function memberType(type: XType, name: string, span: Span): XType {
   if (type.kind === 'ROW') {
     const f = type.fields.find((x) => x.name === name);
     if (!f) {
-      throw errorAt(`${typeName(type)} has no field "${name}"`, span, didYouMean(name, type.fields.map((x) => x.name)));
+      throw errorAt(
+        `${typeName(type)} has no field "${name}"`,
+        span,
+        didYouMean(
+          name,
+          type.fields.map((x) => x.name),
+        ),
+      );
     }
     return withNullable(f.type, true);
   }
@@ -202,9 +216,16 @@ function index(node: Node & { type: 'index' }, env: Env): Compiled {
   const tf = target.fn;
   const xf = idx.fn;
   const tt = target.type;
-  if (tt.kind === 'ROW' || (tt.kind === 'MAP' && idx.constant && node.index.type === 'literal' && isStringy(idx.type) && isStringy(tt.key))) {
+  if (
+    tt.kind === 'ROW' ||
+    (tt.kind === 'MAP' &&
+      idx.constant &&
+      node.index.type === 'literal' &&
+      isStringy(idx.type) &&
+      isStringy(tt.key))
+  ) {
     if (!idx.constant || typeof idx.constant.value !== 'string') {
-      throw errorAt('a ROW field is read with a constant name: row.name or row[\'name\']', idx.span);
+      throw errorAt("a ROW field is read with a constant name: row.name or row['name']", idx.span);
     }
     const type = memberType(tt, idx.constant.value, idx.span);
     const g = ownGetter(idx.constant.value);
@@ -597,7 +618,11 @@ function cast(node: Node & { type: 'cast' }, env: Env): Compiled {
 function call(node: Node & { type: 'call' }, env: Env): Compiled {
   const def = env.functions.get(node.name);
   if (!def) {
-    throw errorAt(`unknown function "${node.name}"`, node.nameSpan, didYouMean(node.name, env.functions.keys()));
+    throw errorAt(
+      `unknown function "${node.name}"`,
+      node.nameSpan,
+      didYouMean(node.name, env.functions.keys()),
+    );
   }
   const n = node.args.length;
   if (n < def.minArgs || n > def.maxArgs) {

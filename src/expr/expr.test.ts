@@ -54,8 +54,8 @@ const DYNAMIC: [string, unknown][] = [
   ['`constructor`', 'own'],
   ['role.tags', ['a', 'b']],
   ['level > 5 AND vip', true],
-  ["level IN (1, 7, 9)", true],
-  ["level_text IN (12)", true],
+  ['level IN (1, 7, 9)', true],
+  ['level_text IN (12)', true],
   ['level NOT IN (1, 2)', true],
   ['level BETWEEN 7 AND 8', true],
   ['level NOT BETWEEN 1 AND 6', true],
@@ -86,7 +86,7 @@ const DYNAMIC: [string, unknown][] = [
   ['hour(time)', 5],
   ['from_unixtime(epoch)', '2026-01-01 00:00:00'],
   ["unix_timestamp('2026-01-01 00:00:00')", 1767225600],
-  ['timestampadd(MONTH, 1, DATE \'2026-01-31\')', '2026-02-28 00:00:00'],
+  ["timestampadd(MONTH, 1, DATE '2026-01-31')", '2026-02-28 00:00:00'],
   ["datediff('2026-03-01', '2026-02-01')", 28],
   ["date_add('2026-12-31', 1)", '2027-01-01'],
   ["json_value(body, '$.a.b[1].c')", 'x'],
@@ -123,7 +123,7 @@ test('dynamic mode: expressions over a plain record', () => {
 });
 
 test('dynamic mode: fields lists the top-level names referenced', () => {
-  const e = compileExpr("role.level + items[1].id + coalesce(flag, 0)", { dynamic: true });
+  const e = compileExpr('role.level + items[1].id + coalesce(flag, 0)', { dynamic: true });
   assert.deepEqual(e.fields.sort(), ['flag', 'items', 'role']);
 });
 
@@ -139,7 +139,15 @@ const fields = new Map<string, LogicalType>([
   ['day', { kind: 'DATE', nullable: true }],
   ['ts', { kind: 'TIMESTAMP', precision: 3, nullable: true }],
   ['tags', { kind: 'ARRAY', element: { kind: 'STRING', nullable: true }, nullable: true }],
-  ['attrs', { kind: 'MAP', key: { kind: 'STRING', nullable: false }, value: { kind: 'INT', nullable: true }, nullable: true }],
+  [
+    'attrs',
+    {
+      kind: 'MAP',
+      key: { kind: 'STRING', nullable: false },
+      value: { kind: 'INT', nullable: true },
+      nullable: true,
+    },
+  ],
   [
     'role',
     {
@@ -202,10 +210,10 @@ const TYPED: [string, unknown, string][] = [
   ['year(ts)', 2026n, 'BIGINT'],
   ['timestampadd(HOUR, 20, ts)', TS + 20 * 3600e6, 'TIMESTAMP'],
   ["date_format(ts, 'HH:mm:ss.SSS')", '05:06:07.890', 'STRING'],
-  ['datediff(ts, DATE \'2026-03-01\')', 3, 'INT'],
+  ["datediff(ts, DATE '2026-03-01')", 3, 'INT'],
   ['coalesce(ok, FALSE)', false, 'BOOLEAN'],
   ['coalesce(level, id)', 7n, 'BIGINT'],
-  ["CASE WHEN level > 5 THEN price ELSE 0 END", 1999n, 'DECIMAL'],
+  ['CASE WHEN level > 5 THEN price ELSE 0 END', 1999n, 'DECIMAL'],
   ['abs(price - 20)', 1n, 'DECIMAL'],
   ['floor(price)', 19n, 'DECIMAL'],
   ['ceil(ratio)', 1, 'DOUBLE'],
@@ -291,7 +299,10 @@ test('big integers stay exact beyond 2^53', () => {
   assert.equal(d('x = 9007199254740993', { x: 9007199254740993n }), true);
   assert.equal(d('x > 9007199254740992', { x: 9007199254740993n }), true);
   assert.equal(d("CAST('123456789012345678' AS BIGINT)"), 123456789012345678n);
-  assert.equal(compileExpr('id * 1000000000000', { fields }).evaluate({ id: 123456789n }), -5670419515966861312n); // BIGINT wraps at 64 bits, as Java long
+  assert.equal(
+    compileExpr('id * 1000000000000', { fields }).evaluate({ id: 123456789n }),
+    -5670419515966861312n,
+  ); // BIGINT wraps at 64 bits, as Java long
   assert.equal(compileExpr('9223372036854775807 + id', { fields }).evaluate({ id: 1n }), -(2n ** 63n)); // wraps
 });
 
@@ -313,8 +324,8 @@ test('run-time failures throw StageError with code EXPR', () => {
     ['CAST(s AS INT)', { s: 'abc' }],
     ['x + 1', { x: 'abc' }],
     ['x > 1', { x: { a: 1 } }],
-    ["regexp_extract(s, p)", { s: 'a', p: '(' }],
-    ["CAST(s AS TIMESTAMP)", { s: 'yesterday' }],
+    ['regexp_extract(s, p)', { s: 'a', p: '(' }],
+    ['CAST(s AS TIMESTAMP)', { s: 'yesterday' }],
   ];
   for (const [text, rec] of cases) {
     const e = compileExpr(text, { dynamic: true });

@@ -73,7 +73,10 @@ export function compileExpr(text: string, scope: ExprScope): CompiledExpr {
 
 function asStageError(e: unknown, text: string): StageError {
   if (e instanceof StageError) return e;
-  const message = e instanceof RangeError && /call stack/i.test(e.message) ? 'the value is nested too deeply' : String((e as Error)?.message ?? e);
+  const message =
+    e instanceof RangeError && /call stack/i.test(e.message)
+      ? 'the value is nested too deeply'
+      : String((e as Error)?.message ?? e);
   return new StageError('EXPR', `expression \`${text}\` failed: ${message}`, { cause: e });
 }
 
@@ -88,7 +91,11 @@ export function compileCondition(text: string, scope: ExprScope): CompiledCondit
   const expr = compileExpr(text, scope);
   const k = expr.type.kind;
   if (k !== 'BOOLEAN' && k !== 'UNKNOWN') {
-    throw new ExprError(`a condition must be TRUE or FALSE, but this expression gives ${typeName(expr.type)}`, 1, text.length);
+    throw new ExprError(
+      `a condition must be TRUE or FALSE, but this expression gives ${typeName(expr.type)}`,
+      1,
+      text.length,
+    );
   }
   const evaluate = expr.evaluate;
   return { test: (record) => evaluate(record) === true, fields: expr.fields };

@@ -112,9 +112,14 @@ export function comparison(op: CmpOp, l: XType, r: XType, zone: TimeZone): Compa
   }
   const ordered = op !== '=' && op !== '<>';
   if (isNumeric(l) && isNumeric(r)) {
-    if (l.kind !== 'DECIMAL' && r.kind !== 'DECIMAL') return { left: identity, right: identity, test: TESTS[op] };
+    if (l.kind !== 'DECIMAL' && r.kind !== 'DECIMAL')
+      return { left: identity, right: identity, test: TESTS[op] };
     const common = commonNumeric(l, r)!;
-    return { left: converter(l, common, zone, false)!, right: converter(r, common, zone, false)!, test: TESTS[op] };
+    return {
+      left: converter(l, common, zone, false)!,
+      right: converter(r, common, zone, false)!,
+      test: TESTS[op],
+    };
   }
   if ((isStringy(l) || l.kind === 'JSON') && (isStringy(r) || r.kind === 'JSON')) {
     return { left: identity, right: identity, test: TESTS[op] };
@@ -127,9 +132,14 @@ export function comparison(op: CmpOp, l: XType, r: XType, zone: TimeZone): Compa
   }
   if (isTemporal(l) && isTemporal(r)) {
     const common = commonType(l, r)!;
-    return { left: converter(l, common, zone, false)!, right: converter(r, common, zone, false)!, test: TESTS[op] };
+    return {
+      left: converter(l, common, zone, false)!,
+      right: converter(r, common, zone, false)!,
+      test: TESTS[op],
+    };
   }
-  if (l.kind === 'BOOLEAN' && r.kind === 'BOOLEAN') return { left: identity, right: identity, test: TESTS[op] };
+  if (l.kind === 'BOOLEAN' && r.kind === 'BOOLEAN')
+    return { left: identity, right: identity, test: TESTS[op] };
   if (l.kind === 'BINARY' && r.kind === 'BINARY') {
     const t = TESTS[op];
     return {
@@ -173,7 +183,10 @@ export function dynArith(op: ArithOp, a: unknown, b: unknown): unknown {
     }
     const r = op === '+' ? x + y : op === '-' ? x - y : x * y;
     if (Number.isSafeInteger(r)) return r;
-  } else if ((typeof x === 'number' && !Number.isInteger(x)) || (typeof y === 'number' && !Number.isInteger(y))) {
+  } else if (
+    (typeof x === 'number' && !Number.isInteger(x)) ||
+    (typeof y === 'number' && !Number.isInteger(y))
+  ) {
     return doubleOp(op, Number(x), Number(y));
   }
   const r = bigOp(op, BigInt(x), BigInt(y));
@@ -240,12 +253,15 @@ const BIGINT_OPS: Record<ArithOp, (a: bigint, b: bigint) => bigint | null> = {
 /** How to compute `l op r`, or an error message. Integer overflow wraps as in Flink (Java). */
 export function arithmetic(op: ArithOp, l: XType, r: XType, zone: TimeZone): Arithmetic | string {
   if (l.kind === 'UNKNOWN' || r.kind === 'UNKNOWN' || (l.kind === 'NULL' && r.kind === 'NULL')) {
-    const bad = [l, r].find((t) => t.kind !== 'UNKNOWN' && t.kind !== 'NULL' && !isNumeric(t) && !isStringy(t));
+    const bad = [l, r].find(
+      (t) => t.kind !== 'UNKNOWN' && t.kind !== 'NULL' && !isNumeric(t) && !isStringy(t),
+    );
     if (bad) return `cannot use ${typeLabel(bad)} in arithmetic "${op}"`;
     // A DECIMAL or DOUBLE operand makes the operation fractional, as it would be in typed mode.
     const fractional = [l, r].some((t) => t.kind === 'DECIMAL' || isApproxNumeric(t));
     if (fractional) {
-      const toDouble = (t: XType) => (t.kind === 'UNKNOWN' || t.kind === 'NULL' ? identity : converter(t, DOUBLE, zone, false)!);
+      const toDouble = (t: XType) =>
+        t.kind === 'UNKNOWN' || t.kind === 'NULL' ? identity : converter(t, DOUBLE, zone, false)!;
       return {
         type: UNKNOWN,
         left: toDouble(l),
@@ -253,21 +269,35 @@ export function arithmetic(op: ArithOp, l: XType, r: XType, zone: TimeZone): Ari
         apply: (a, b) => doubleOp(op, Number(plainNumber(a)), Number(plainNumber(b))),
       };
     }
-    return { type: UNKNOWN, left: toPlain(l, zone), right: toPlain(r, zone), apply: (a, b) => dynArith(op, a, b) };
+    return {
+      type: UNKNOWN,
+      left: toPlain(l, zone),
+      right: toPlain(r, zone),
+      apply: (a, b) => dynArith(op, a, b),
+    };
   }
   const lt = (l.kind === 'NULL' ? r : l) as LogicalType;
   const rt = (r.kind === 'NULL' ? l : r) as LogicalType;
   const common = commonNumeric(lt, rt);
   if (!common) {
     const bad = isNumeric(lt) ? rt : lt;
-    const hint = isTemporal(bad) ? ' (use timestampadd or datediff for dates and times)' : isStringy(bad) ? ' (use CAST, or || to join strings)' : '';
+    const hint = isTemporal(bad)
+      ? ' (use timestampadd or datediff for dates and times)'
+      : isStringy(bad)
+        ? ' (use CAST, or || to join strings)'
+        : '';
     return `cannot apply "${op}" to ${typeLabel(lt)} and ${typeLabel(rt)}${hint}`;
   }
   const nullable = true;
   if (isApproxNumeric(common)) {
     const type: LogicalType = { kind: 'DOUBLE', nullable };
     const f = (a: unknown, b: unknown) => doubleOp(op, a as number, b as number);
-    return { type, left: converter(lt, type, zone, false)!, right: converter(rt, type, zone, false)!, apply: f };
+    return {
+      type,
+      left: converter(lt, type, zone, false)!,
+      right: converter(rt, type, zone, false)!,
+      apply: f,
+    };
   }
   if (common.kind === 'BIGINT') {
     const f = BIGINT_OPS[op];
@@ -280,7 +310,12 @@ export function arithmetic(op: ArithOp, l: XType, r: XType, zone: TimeZone): Ari
   }
   if (isInteger(common)) {
     const f = INT_OPS[op];
-    return { type: { kind: 'INT', nullable }, left: identity, right: identity, apply: (a, b) => f(a as number, b as number) };
+    return {
+      type: { kind: 'INT', nullable },
+      left: identity,
+      right: identity,
+      apply: (a, b) => f(a as number, b as number),
+    };
   }
   return decimalArithmetic(op, lt, rt, zone);
 }

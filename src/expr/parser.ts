@@ -104,7 +104,10 @@ class Parser {
 
   private expr(): Node {
     if (++this.depth > MAX_DEPTH) {
-      throw new ExprError(`the expression is nested too deeply (more than ${MAX_DEPTH} levels)`, this.peek().pos + 1);
+      throw new ExprError(
+        `the expression is nested too deeply (more than ${MAX_DEPTH} levels)`,
+        this.peek().pos + 1,
+      );
     }
     const node = this.or();
     this.depth--;
@@ -165,11 +168,7 @@ class Parser {
       };
       const again = this.peek();
       if (again.kind === 'op' && ['=', '<>', '<', '<=', '>', '>='].includes(again.text)) {
-        throw new ExprError(
-          `comparisons cannot be chained; combine them with AND`,
-          again.pos + 1,
-          again.len,
-        );
+        throw new ExprError(`comparisons cannot be chained; combine them with AND`, again.pos + 1, again.len);
       }
       return node;
     }
@@ -178,7 +177,8 @@ class Parser {
       const negated = this.acceptWord('NOT') !== null;
       const w = this.peek();
       const test = w.kind === 'ident' ? w.text.toUpperCase() : '';
-      if (test !== 'NULL' && test !== 'TRUE' && test !== 'FALSE') throw this.unexpected(w, 'NULL, TRUE or FALSE');
+      if (test !== 'NULL' && test !== 'TRUE' && test !== 'FALSE')
+        throw this.unexpected(w, 'NULL, TRUE or FALSE');
       this.next();
       return { type: 'is', arg: left, test, negated, ...this.spanFrom(left.pos) };
     }

@@ -19,7 +19,9 @@ export function civilFromDays(days: number): { y: number; m: number; d: number }
   const z = days + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
   const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
@@ -115,7 +117,8 @@ function intlZone(name: string): TimeZone {
     if (offset === undefined) {
       const at = bucket * 900_000;
       const p: Record<string, number> = {};
-      for (const part of dtf.formatToParts(at)) if (part.type !== 'literal') p[part.type] = Number(part.value);
+      for (const part of dtf.formatToParts(at))
+        if (part.type !== 'literal') p[part.type] = Number(part.value);
       const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
       offset = wall - at;
       if (cache.size > 20_000) cache.clear();
@@ -387,13 +390,17 @@ interface Parsed {
 
 function compileParser(items: Item[], pattern: string): (text: string) => Parsed | null {
   const isNumericItem = (item: Item | undefined) =>
-    item !== undefined && 'letter' in item && !'aEXZ'.includes(item.letter) && !(item.letter === 'M' && item.count >= 3);
+    item !== undefined &&
+    'letter' in item &&
+    !'aEXZ'.includes(item.letter) &&
+    !(item.letter === 'M' && item.count >= 3);
   const steps = items.map((item, i) => ({
     item,
     // Adjacent numeric fields (yyyyMMdd) are read at their exact widths.
     fixed: isNumericItem(items[i + 1]) ? ('letter' in item ? item.count : 0) : 0,
   }));
-  if (!items.some((i) => 'letter' in i)) throw new Error(`the time format "${pattern}" has no date or time letters`);
+  if (!items.some((i) => 'letter' in i))
+    throw new Error(`the time format "${pattern}" has no date or time letters`);
 
   return (input) => {
     const text = input.trim();

@@ -150,8 +150,11 @@ const PRIMITIVE_NAMES: Record<string, LogicalType['kind']> = {
  * (`parseType`) once it lands; until then it knows the primitive and parameterised scalar types.
  */
 export function parseCastType(text: string): CastTypeResult {
-  const m = /^([A-Za-z_]+(?:\s+PRECISION)?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*(NOT\s+NULL)?$/i.exec(text);
-  if (!m) return { error: `cannot read the type "${text}" (expected e.g. INT, STRING, DECIMAL(10, 2))`, offset: 0 };
+  const m = /^([A-Za-z_]+(?:\s+PRECISION)?)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*(NOT\s+NULL)?$/i.exec(
+    text,
+  );
+  if (!m)
+    return { error: `cannot read the type "${text}" (expected e.g. INT, STRING, DECIMAL(10, 2))`, offset: 0 };
   const name = m[1]!.toUpperCase().replace(/\s+/g, ' ');
   const a = m[2] === undefined ? undefined : Number(m[2]);
   const b = m[3] === undefined ? undefined : Number(m[3]);

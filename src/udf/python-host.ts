@@ -283,6 +283,8 @@ export class PythonHost {
     for (const dir of this.dirs) await this.request({ op: 'sync', projectDir: this.projectDir, dir });
     for (const [udfId, spec] of this.udfs) {
       const problem = await this.loadInWorker(udfId, spec);
+      // A module that loops at import even ignoring the interrupt got the worker terminated.
+      if (this.worker !== worker) throw new Error(problem ?? 'the Python interpreter was stopped');
       if (problem !== null) this.broken.set(udfId, problem);
     }
   }

@@ -284,7 +284,7 @@ describe('runaway UDFs', () => {
     const started = performance.now();
     const { outcomes } = await spin.call([{ a: 1 }, { spin: true }, { a: 2 }]);
     const elapsed = performance.now() - started;
-    assert.ok(elapsed >= TIMEOUT_MS && elapsed < TIMEOUT_MS + 500, `took ${elapsed} ms`);
+    assert.ok(elapsed >= TIMEOUT_MS && elapsed < TIMEOUT_MS + 1500, `took ${elapsed} ms`);
     assert.deepEqual(outcomes[0], { ok: true, value: { a: 1 } });
     const stuck = failure(outcomes[1]);
     assert.equal(stuck.code, 'UDF_TIMEOUT');
@@ -300,7 +300,7 @@ describe('runaway UDFs', () => {
     const started = performance.now();
     const { outcomes } = await stubborn.call([{ a: 1 }, { a: 2 }]);
     const elapsed = performance.now() - started;
-    assert.ok(elapsed < TIMEOUT_MS + 500 + 500, `took ${elapsed} ms`);
+    assert.ok(elapsed < TIMEOUT_MS + 500 + 2000, `took ${elapsed} ms`);
     assert.equal(outcomes.length, 2);
     for (const o of outcomes)
       assert.match(failure(o).message, /did not stop when interrupted; the Python interpreter was restarted/);

@@ -7,6 +7,7 @@ import type { UdfBatchResult, UdfKind, UdfLoadOptions, UdfRunner } from './types
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 
+/** The host options (memory cap, grace period, load time limit) apply when the project's interpreter is created. */
 export type PythonUdfLoadOptions = UdfLoadOptions & PythonHostOptions;
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -92,6 +92,11 @@ for (const name of names) {
       await writeFile(file, `${JSON.stringify(got, null, 2)}\n`);
       return;
     }
+    if (!existsSync(file)) {
+      assert.fail(
+        `${name} has no expected.json yet: run UPDATE_CASES=1 node --test test/pipeline/ and review it by eye`,
+      );
+    }
     const expected = JSON.parse(await readFile(file, 'utf8')) as Expected;
     assert.deepEqual(got.tables, expected.tables);
     // Counters are optional in expected.json; when given, the listed ones must match.

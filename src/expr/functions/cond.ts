@@ -26,7 +26,8 @@ export function unify(name: string, args: Compiled[], ctx: CompileContext): { ty
 export function condition(name: string, arg: Compiled, ctx: CompileContext): Fn {
   const k = arg.type.kind;
   if (k === 'BOOLEAN' || k === 'NULL') return arg.fn;
-  if (k !== 'UNKNOWN') throw errorAt(`${name} needs a condition (BOOLEAN), got ${typeName(arg.type)}`, arg.span);
+  if (k !== 'UNKNOWN')
+    throw errorAt(`${name} needs a condition (BOOLEAN), got ${typeName(arg.type)}`, arg.span);
   const conv = converter(arg.type, t.BOOLEAN, ctx.zone)!;
   const f = arg.fn;
   return (r) => conv(f(r));

@@ -16,7 +16,13 @@ export function functionTable(zone: string | undefined): Map<string, FnDef> {
   let table = tables.get(key);
   if (!table) {
     table = new Map();
-    for (const f of [...stringFunctions, ...mathFunctions, ...conditionalFunctions, ...jsonFunctions, ...timeFunctions(zone)]) {
+    for (const f of [
+      ...stringFunctions,
+      ...mathFunctions,
+      ...conditionalFunctions,
+      ...jsonFunctions,
+      ...timeFunctions(zone),
+    ]) {
       table.set(f.name, f);
     }
     if (tables.size > 100) tables.clear();

@@ -21,7 +21,10 @@ export function compileJsonPath(path: string): Step[] {
       i += 1 + m[0].length;
     } else if (p[i] === '[') {
       const m = /^\[\s*(?:(\d+)|'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*\]/.exec(p.slice(i));
-      if (!m) throw new Error(`JSON path "${path}": expected [number] or ['name'] at position ${i + 1} (wildcards are not supported)`);
+      if (!m)
+        throw new Error(
+          `JSON path "${path}": expected [number] or ['name'] at position ${i + 1} (wildcards are not supported)`,
+        );
       steps.push(m[1] !== undefined ? Number(m[1]) : (m[2] ?? m[3])!.replace(/\\(.)/g, '$1'));
       i += m[0].length;
     } else {
@@ -35,7 +38,9 @@ const MISSING = Symbol('missing');
 
 // Big integers keep their exact digits.
 const reviver = (_k: string, v: unknown, ctx?: { source?: string }) =>
-  typeof v === 'number' && !Number.isSafeInteger(v) && ctx?.source && /^-?\d+$/.test(ctx.source) ? BigInt(ctx.source) : v;
+  typeof v === 'number' && !Number.isSafeInteger(v) && ctx?.source && /^-?\d+$/.test(ctx.source)
+    ? BigInt(ctx.source)
+    : v;
 
 function navigate(input: unknown, steps: Step[]): unknown {
   let v = input;
@@ -91,7 +96,11 @@ export const jsonFunctions: FnDef[] = [
         const v = navigate(json, get(path));
         if (v === MISSING || v === null || typeof v === 'object') return null;
         if (typeof v === 'boolean') return v ? 'true' : 'false';
-        return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' ? String(v) : fail(`json_value: unexpected ${describe(v)}`);
+        return typeof v === 'string'
+          ? v
+          : typeof v === 'number' || typeof v === 'bigint'
+            ? String(v)
+            : fail(`json_value: unexpected ${describe(v)}`);
       };
     },
   }),

@@ -52,10 +52,12 @@ function numericUnary(name: string, impls: NumericImpls): FnDef {
 function unaryOn(name: string, arg: Compiled, impls: NumericImpls): { type: XType; fn: Fn } {
   const f = arg.fn;
   const type = arg.type;
-  const wrap = (apply: (v: any) => unknown): Fn => (r) => {
-    const v = f(r);
-    return v === null ? null : apply(v);
-  };
+  const wrap =
+    (apply: (v: any) => unknown): Fn =>
+    (r) => {
+      const v = f(r);
+      return v === null ? null : apply(v);
+    };
   if (type.kind === 'UNKNOWN' || type.kind === 'NULL') {
     return {
       type: UNKNOWN,
@@ -128,7 +130,10 @@ export const mathFunctions: FnDef[] = [
       let dConv: Conv | null = null;
       if (digits) {
         if (digits.type.kind !== 'UNKNOWN' && !isInteger(digits.type)) {
-          throw errorAt(`round expects an integer number of digits, got ${typeName(digits.type)}`, digits.span);
+          throw errorAt(
+            `round expects an integer number of digits, got ${typeName(digits.type)}`,
+            digits.span,
+          );
         }
         if (digits.constant) {
           const v = converter(digits.type, t.INT, ctx.zone)!(digits.constant.value);
@@ -196,7 +201,13 @@ export const mathFunctions: FnDef[] = [
       };
     },
   },
-  simple({ name: 'power', usage: 'power(x, y)', params: ['DOUBLE', 'DOUBLE'], result: t.DOUBLE, impl: Math.pow }),
+  simple({
+    name: 'power',
+    usage: 'power(x, y)',
+    params: ['DOUBLE', 'DOUBLE'],
+    result: t.DOUBLE,
+    impl: Math.pow,
+  }),
   simple({ name: 'pow', usage: 'pow(x, y)', params: ['DOUBLE', 'DOUBLE'], result: t.DOUBLE, impl: Math.pow }),
   doubleFn('sqrt', Math.sqrt),
   doubleFn('ln', Math.log),

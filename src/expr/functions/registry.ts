@@ -76,7 +76,10 @@ const PARAM_LABEL: Record<Param, string> = {
 /** The converter for argument `i` of `name`, or a compile error at the argument. */
 export function argConverter(name: string, i: number, p: Param, arg: Compiled, ctx: CompileContext): Conv {
   if (!accepts(p, arg.type)) {
-    throw errorAt(`${name} expects ${PARAM_LABEL[p]} as argument ${i + 1}, got ${typeName(arg.type)}`, arg.span);
+    throw errorAt(
+      `${name} expects ${PARAM_LABEL[p]} as argument ${i + 1}, got ${typeName(arg.type)}`,
+      arg.span,
+    );
   }
   if (p === 'ANY') return (v) => v;
   const target = PARAM_TYPES[p];
@@ -124,7 +127,9 @@ export function simple(spec: SimpleSpec): FnDef {
         try {
           spec.check(constants, args);
         } catch (e) {
-          const at = args.find((a, i) => a.constant && constants[i] !== undefined && (e as { arg?: number }).arg === i);
+          const at = args.find(
+            (a, i) => a.constant && constants[i] !== undefined && (e as { arg?: number }).arg === i,
+          );
           throw errorAt((e as Error).message, at?.span ?? args[0]?.span ?? { pos: 0, len: 1 });
         }
       }

@@ -49,7 +49,9 @@ function compileRegex(pattern: string): RE2JS {
   try {
     return RE2JS.compile(pattern);
   } catch (e) {
-    throw new Error(`invalid regular expression "${pattern}": ${(e as Error).message}`);
+    throw new Error(
+      `invalid regular expression "${pattern}": ${(e as Error).message.replace(/^error parsing regexp: /, '')}`,
+    );
   }
 }
 
@@ -82,11 +84,41 @@ const hash = (algorithm: string) => (s: string) => createHash(algorithm).update(
 const isWordChar = (c: string) => /[\p{L}\p{N}]/u.test(c);
 
 export const stringFunctions: FnDef[] = [
-  simple({ name: 'lower', usage: 'lower(s)', params: ['STRING'], result: t.STRING, impl: (s: string) => s.toLowerCase() }),
-  simple({ name: 'upper', usage: 'upper(s)', params: ['STRING'], result: t.STRING, impl: (s: string) => s.toUpperCase() }),
-  simple({ name: 'trim', usage: 'trim(s)', params: ['STRING'], result: t.STRING, impl: (s: string) => s.replace(/^ +| +$/g, '') }),
-  simple({ name: 'ltrim', usage: 'ltrim(s)', params: ['STRING'], result: t.STRING, impl: (s: string) => s.replace(/^ +/, '') }),
-  simple({ name: 'rtrim', usage: 'rtrim(s)', params: ['STRING'], result: t.STRING, impl: (s: string) => s.replace(/ +$/, '') }),
+  simple({
+    name: 'lower',
+    usage: 'lower(s)',
+    params: ['STRING'],
+    result: t.STRING,
+    impl: (s: string) => s.toLowerCase(),
+  }),
+  simple({
+    name: 'upper',
+    usage: 'upper(s)',
+    params: ['STRING'],
+    result: t.STRING,
+    impl: (s: string) => s.toUpperCase(),
+  }),
+  simple({
+    name: 'trim',
+    usage: 'trim(s)',
+    params: ['STRING'],
+    result: t.STRING,
+    impl: (s: string) => s.replace(/^ +| +$/g, ''),
+  }),
+  simple({
+    name: 'ltrim',
+    usage: 'ltrim(s)',
+    params: ['STRING'],
+    result: t.STRING,
+    impl: (s: string) => s.replace(/^ +/, ''),
+  }),
+  simple({
+    name: 'rtrim',
+    usage: 'rtrim(s)',
+    params: ['STRING'],
+    result: t.STRING,
+    impl: (s: string) => s.replace(/ +$/, ''),
+  }),
   ...['char_length', 'character_length', 'length'].map((name) =>
     simple({ name, usage: `${name}(s)`, params: ['STRING'], result: t.INT, impl: codePointLength }),
   ),

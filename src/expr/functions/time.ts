@@ -55,9 +55,26 @@ function formats(ctx: { zone: string | undefined }) {
 }
 
 const extract = (name: string, f: (micros: number) => number) =>
-  simple({ name, usage: `${name}(ts)`, params: ['TIMESTAMP'], result: t.BIGINT, impl: (v: number) => BigInt(f(v)) });
+  simple({
+    name,
+    usage: `${name}(ts)`,
+    params: ['TIMESTAMP'],
+    result: t.BIGINT,
+    impl: (v: number) => BigInt(f(v)),
+  });
 
-const UNITS = ['YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND', 'MICROSECOND'];
+const UNITS = [
+  'YEAR',
+  'QUARTER',
+  'MONTH',
+  'WEEK',
+  'DAY',
+  'HOUR',
+  'MINUTE',
+  'SECOND',
+  'MILLISECOND',
+  'MICROSECOND',
+];
 const UNIT_MICROS: Record<string, number> = {
   WEEK: 7 * MICROS_PER_DAY,
   DAY: MICROS_PER_DAY,
@@ -70,7 +87,10 @@ const UNIT_MICROS: Record<string, number> = {
 const UNIT_MONTHS: Record<string, number> = { YEAR: 12, QUARTER: 3, MONTH: 1 };
 
 function normalizeUnit(u: string): string | null {
-  const s = u.toUpperCase().replace(/^SQL_TSI_/, '').replace(/S$/, '');
+  const s = u
+    .toUpperCase()
+    .replace(/^SQL_TSI_/, '')
+    .replace(/S$/, '');
   return UNITS.includes(s) ? s : s === 'FRAC_SECOND' ? 'MICROSECOND' : null;
 }
 
@@ -121,7 +141,8 @@ export function timeFunctions(zoneName: string | undefined): FnDef[] {
       impl: () => null,
       make: () => {
         const get = formats(ctx);
-        return (sec: number, fmt?: string) => get(fmt ?? DEFAULT_TIMESTAMP_FORMAT).format(Math.floor(sec) * MICROS_PER_SECOND);
+        return (sec: number, fmt?: string) =>
+          get(fmt ?? DEFAULT_TIMESTAMP_FORMAT).format(Math.floor(sec) * MICROS_PER_SECOND);
       },
     }),
     simple({
@@ -163,7 +184,8 @@ export function timeFunctions(zoneName: string | undefined): FnDef[] {
       result: t.TIMESTAMP_LTZ3,
       impl: (n: number, precision?: number) => {
         const p = precision ?? 3;
-        if (p !== 0 && p !== 3) return fail(`to_timestamp_ltz precision must be 0 (seconds) or 3 (milliseconds), got ${p}`);
+        if (p !== 0 && p !== 3)
+          return fail(`to_timestamp_ltz precision must be 0 (seconds) or 3 (milliseconds), got ${p}`);
         return Math.floor(p === 0 ? n * 1000 : n) * 1000;
       },
     }),
@@ -223,7 +245,14 @@ export function timeFunctions(zoneName: string | undefined): FnDef[] {
       },
     }),
     ...['now', 'current_timestamp'].map((name) =>
-      simple({ name, usage: `${name}()`, params: [], result: t.TIMESTAMP_LTZ3, pure: false, impl: nowMicros }),
+      simple({
+        name,
+        usage: `${name}()`,
+        params: [],
+        result: t.TIMESTAMP_LTZ3,
+        pure: false,
+        impl: nowMicros,
+      }),
     ),
     simple({
       name: 'localtimestamp',
@@ -277,7 +306,9 @@ export function timeFunctions(zoneName: string | undefined): FnDef[] {
       impl: (unit: string, a: number, b: number) => {
         const u = unitOf(unit);
         const months = UNIT_MONTHS[u];
-        return months === undefined ? Math.trunc((b - a) / UNIT_MICROS[u]!) : Math.trunc(monthsBetween(a, b) / months);
+        return months === undefined
+          ? Math.trunc((b - a) / UNIT_MICROS[u]!)
+          : Math.trunc(monthsBetween(a, b) / months);
       },
     }),
     simple({
@@ -315,4 +346,3 @@ function isoWeek(days: number): number {
   const { y } = civilFromDays(thursday);
   return Math.floor((thursday - daysFromCivil(y, 1, 1)) / 7) + 1;
 }
-

@@ -10,7 +10,6 @@
 // a pattern neither can bound (backreferences, lookahead) is refused with a plain message.
 import v8 from 'node:v8';
 import { RE2JS } from 're2js';
-import type { ParsedRecord } from '../../core/record.ts';
 
 v8.setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
 // Lets us ask V8 whether a pattern can run linearly (the `l` flag); it changes nothing else.
@@ -128,5 +127,3 @@ function namesOf(pattern: string): string[] {
   const m = new RegExp(`${pattern}|`).exec('');
   return m?.groups ? Object.keys(m.groups) : [];
 }
-
-export type { ParsedRecord };

@@ -1,0 +1,68 @@
+// The `json` parser: one JSON object per record. Integers beyond 2^53 stay exact (bigint).
+import { StageError } from '../../core/errors.ts';
+import type { ParsedRecord } from '../../core/record.ts';
+import { JsonSyntaxError, parseJsonExact } from './json-exact.ts';
+
+// 2^53 has 16 digits: a text without a run of 16 digits has no integer JSON.parse would round.
+const LONG_DIGITS = /\d{16}/;
+
+/**
+ * Parses any JSON value, keeping big integers exact; throws StageError(PARSE_JSON) with a plain
+ * message naming the character position.
+ */
+export function parseJsonValue(text: string): unknown {
+  if (!LONG_DIGITS.test(text)) {
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw explain(text, e);
+    }
+  }
+  // Rare path (JSON.parse's reviver with context.source is no faster and overflows the stack on
+  // deep nesting, see bench/json.ts).
+  try {
+    return parseJsonExact(text);
+  } catch (e) {
+    throw explain(text, e);
+  }
+}
+
+/** Parses a JSON object (the record or an oplog body); anything else is PARSE_JSON. */
+export function parseJsonObject(text: string, what = 'record'): ParsedRecord {
+  const value = parseJsonValue(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new StageError(
+      'PARSE_JSON',
+      `a JSON ${what} must be an object ({…}), but this one is ${describeValue(value)}`,
+      { errorClass: 'TypeError' },
+    );
+  }
+  return value as ParsedRecord;
+}
+
+export function compileJsonParser(): (text: string) => ParsedRecord {
+  return (text) => parseJsonObject(text);
+}
+
+function explain(text: string, error: unknown): StageError {
+  if (error instanceof StageError) return error;
+  if (!(error instanceof JsonSyntaxError)) {
+    // JSON.parse failed: find where and why with the exact parser (it agrees on what is JSON).
+    try {
+      parseJsonExact(text);
+    } catch (e) {
+      if (e instanceof JsonSyntaxError) error = e;
+    }
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new StageError('PARSE_JSON', message, { errorClass: 'SyntaxError', cause: error });
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return 'a string';
+  if (typeof value === 'number' || typeof value === 'bigint') return 'a number';
+  if (typeof value === 'boolean') return 'a boolean';
+  return typeof value;
+}
