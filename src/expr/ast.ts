@@ -11,8 +11,8 @@ export type Node = Span &
     | { type: 'is'; arg: Node; test: 'NULL' | 'TRUE' | 'FALSE'; negated: boolean }
     | { type: 'in'; arg: Node; list: Node[]; negated: boolean }
     | { type: 'between'; arg: Node; low: Node; high: Node; negated: boolean }
-    | { type: 'like'; arg: Node; pattern: Node; escape: Node | null; negated: boolean }
-    | { type: 'case'; subject: Node | null; whens: { when: Node; then: Node }[]; otherwise: Node | null }
+    | { type: 'like'; arg: Node; pattern: Node; escapeChar: Node | null; negated: boolean }
+    | { type: 'case'; subject: Node | null; whens: { when: Node; result: Node }[]; otherwise: Node | null }
     | { type: 'cast'; arg: Node; target: string; targetSpan: Span; tryCast: boolean }
     | { type: 'call'; name: string; args: Node[]; nameSpan: Span }
   );

@@ -171,7 +171,7 @@ function typedConverter(from: LogicalType, to: LogicalType, zone: TimeZone, expl
           return b ?? fail(`cannot cast ${describe(v)} to BOOLEAN`);
         });
       }
-      if (isInteger(from) || f === 'FLOAT' || f === 'DOUBLE') return nullSafe((v) => v != 0);
+      if (isInteger(from) || f === 'FLOAT' || f === 'DOUBLE') return nullSafe((v) => Number(v) !== 0);
       if (f === 'DECIMAL') return nullSafe((v) => v !== 0n);
       return null;
     case 'TINYINT':

@@ -510,14 +510,14 @@ function like(node: Node & { type: 'like' }, env: Env): Compiled {
   const pattern = compileNode(node.pattern, env);
   const ca = stringOf(arg, env, 'the LIKE value');
   const cp = stringOf(pattern, env, 'the LIKE pattern');
-  let escape: string | null = null;
-  if (node.escape) {
-    const e = compileNode(node.escape, env);
+  let escapeChar: string | null = null;
+  if (node.escapeChar) {
+    const e = compileNode(node.escapeChar, env);
     const v = e.constant?.value;
     if (typeof v !== 'string' || Array.from(v).length !== 1) {
       throw errorAt('ESCAPE takes a single-character string', e.span);
     }
-    escape = v;
+    escapeChar = v;
   }
   const fa = arg.fn;
   const neg = node.negated;
@@ -527,7 +527,7 @@ function like(node: Node & { type: 'like' }, env: Env): Compiled {
     if (p === null) return constant(t.BOOLEAN, null, node);
     let matcher: (s: string) => boolean;
     try {
-      matcher = compileLike(p as string, escape);
+      matcher = compileLike(p as string, escapeChar);
     } catch (e) {
       throw errorAt((e as Error).message, pattern.span);
     }
@@ -545,7 +545,7 @@ function like(node: Node & { type: 'like' }, env: Env): Compiled {
       let m = cache.get(p);
       if (!m) {
         try {
-          m = compileLike(p, escape);
+          m = compileLike(p, escapeChar);
         } catch (e) {
           return fail((e as Error).message);
         }
@@ -561,7 +561,7 @@ function like(node: Node & { type: 'like' }, env: Env): Compiled {
 function caseExpr(node: Node & { type: 'case' }, env: Env): Compiled {
   const subject = node.subject ? compileNode(node.subject, env) : null;
   const whens = node.whens.map((w) => compileNode(w.when, env));
-  const thens = node.whens.map((w) => compileNode(w.then, env));
+  const thens = node.whens.map((w) => compileNode(w.result, env));
   const otherwise = node.otherwise ? compileNode(node.otherwise, env) : constant(NULL_TYPE, null, node);
   const { type, convs } = unify('CASE', [...thens, otherwise], env.ctx);
   const results = [...thens, otherwise].map((c, i) => {

@@ -3,17 +3,17 @@
 
 type Seg = (string | null)[]; // null = `_`; otherwise one code point
 
-/** Compiles a LIKE pattern; throws Error on a dangling escape. */
-export function compileLike(pattern: string, escape: string | null): (s: string) => boolean {
+/** Compiles a LIKE pattern; throws Error on a dangling escape character. */
+export function compileLike(pattern: string, escapeChar: string | null): (s: string) => boolean {
   const segs: Seg[] = [[]];
   let underscore = false;
   const cps = Array.from(pattern);
   for (let i = 0; i < cps.length; i++) {
     const c = cps[i]!;
     const cur = segs[segs.length - 1]!;
-    if (escape !== null && c === escape) {
+    if (escapeChar !== null && c === escapeChar) {
       const next = cps[i + 1];
-      if (next === undefined) throw new Error(`LIKE pattern "${pattern}" ends with the escape character`);
+      if (next === undefined) throw new Error(`LIKE pattern "${pattern}" ends with the escapeChar character`);
       cur.push(next);
       i++;
     } else if (c === '%') {

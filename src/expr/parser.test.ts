@@ -28,9 +28,9 @@ function show(n: Node): string {
     case 'between':
       return `(${show(n.arg)} BETWEEN ${show(n.low)} ${show(n.high)})`;
     case 'like':
-      return `(${show(n.arg)} ${n.negated ? 'NOT LIKE' : 'LIKE'} ${show(n.pattern)}${n.escape ? ` ESCAPE ${show(n.escape)}` : ''})`;
+      return `(${show(n.arg)} ${n.negated ? 'NOT LIKE' : 'LIKE'} ${show(n.pattern)}${n.escapeChar ? ` ESCAPE ${show(n.escapeChar)}` : ''})`;
     case 'case':
-      return `(CASE ${n.subject ? show(n.subject) : ''}${n.whens.map((w) => ` ${show(w.when)}→${show(w.then)}`).join('')} ELSE ${n.otherwise ? show(n.otherwise) : '-'})`;
+      return `(CASE ${n.subject ? show(n.subject) : ''}${n.whens.map((w) => ` ${show(w.when)}→${show(w.result)}`).join('')} ELSE ${n.otherwise ? show(n.otherwise) : '-'})`;
     case 'cast':
       return `(CAST ${show(n.arg)} ${n.target})`;
     case 'call':

@@ -204,8 +204,8 @@ class Parser {
     }
     if (this.acceptWord('LIKE')) {
       const pattern = this.concat();
-      const escape = this.acceptWord('ESCAPE') ? this.concat() : null;
-      return { type: 'like', arg: left, pattern, escape, negated, ...this.spanFrom(left.pos) };
+      const escapeChar = this.acceptWord('ESCAPE') ? this.concat() : null;
+      return { type: 'like', arg: left, pattern, escapeChar, negated, ...this.spanFrom(left.pos) };
     }
     if (negated) throw this.unexpected(this.peek(), 'IN, BETWEEN or LIKE');
     return left;
@@ -337,11 +337,11 @@ class Parser {
   private caseExpr(): Node {
     const start = this.next();
     const subject = this.isWord('WHEN') ? null : this.expr();
-    const whens: { when: Node; then: Node }[] = [];
+    const whens: { when: Node; result: Node }[] = [];
     while (this.acceptWord('WHEN')) {
       const when = this.expr();
       this.expectWord('THEN');
-      whens.push({ when, then: this.expr() });
+      whens.push({ when, result: this.expr() });
     }
     if (whens.length === 0) throw this.unexpected(this.peek(), 'WHEN');
     const otherwise = this.acceptWord('ELSE') ? this.expr() : null;

@@ -53,10 +53,10 @@ function unaryOn(name: string, arg: Compiled, impls: NumericImpls): { type: XTyp
   const f = arg.fn;
   const type = arg.type;
   const wrap =
-    (apply: (v: any) => unknown): Fn =>
+    <V>(apply: (v: V) => unknown): Fn =>
     (r) => {
       const v = f(r);
-      return v === null ? null : apply(v);
+      return v === null ? null : apply(v as V);
     };
   if (type.kind === 'UNKNOWN' || type.kind === 'NULL') {
     return {
@@ -64,7 +64,7 @@ function unaryOn(name: string, arg: Compiled, impls: NumericImpls): { type: XTyp
       fn: wrap((v) => {
         const n = plainNumber(v);
         if (typeof n === 'bigint') return impls.bigint(n);
-        return Number.isInteger(n) ? impls.double(n) : impls.double(n);
+        return impls.double(n);
       }),
     };
   }

@@ -89,6 +89,9 @@ export function argConverter(name: string, i: number, p: Param, arg: Compiled, c
   return conv;
 }
 
+/** An implementation taking converted arguments (typed by the function itself). */
+export type Impl = (...args: never[]) => unknown;
+
 export interface SimpleSpec {
   name: string;
   usage: string;
@@ -99,7 +102,7 @@ export interface SimpleSpec {
   variadic?: boolean;
   result: XType;
   /** Receives converted, non-null arguments (all of them when nullCall is set). */
-  impl: (...args: any[]) => unknown;
+  impl: Impl;
   /** Call impl even when an argument is NULL. */
   nullCall?: boolean;
   pure?: boolean;
@@ -107,7 +110,7 @@ export interface SimpleSpec {
   /** Compile-time checks on constant arguments (undefined when not constant); throw Error(message). */
   check?: (constants: unknown[], args: Compiled[]) => void;
   /** Builds the implementation once per call site (for per-site caches). */
-  make?: () => (...args: any[]) => unknown;
+  make?: () => Impl;
 }
 
 export function simple(spec: SimpleSpec): FnDef {
@@ -140,7 +143,8 @@ export function simple(spec: SimpleSpec): FnDef {
   };
 }
 
-function call(impl: (...a: any[]) => unknown, fns: Fn[], convs: Conv[], nullCall: boolean): Fn {
+function call(typedImpl: Impl, fns: Fn[], convs: Conv[], nullCall: boolean): Fn {
+  const impl = typedImpl as unknown as (...a: unknown[]) => unknown;
   const out = (v: unknown) => (v === undefined ? null : v);
   if (fns.length === 0) return () => out(impl());
   if (fns.length === 1) {

@@ -1,7 +1,6 @@
 // Date and time functions (Flink SQL names). Patterns are Java-style (see ../time.ts); zone-dependent
 // functions use the expression's time zone (UTC unless given).
 import { fail } from '../cast.ts';
-import type { CompileContext } from '../compiled.ts';
 import {
   civilFromDays,
   compileTimeFormat,

@@ -1,0 +1,55 @@
+// The flatten extender: nested objects (and optionally arrays) under one field become top-level
+// fields named prefix + path joined by the separator. Iterative, so any nesting depth is safe.
+import type { ExtenderConfig } from '../../config/model.ts';
+import type { ParsedRecord } from '../../core/record.ts';
+
+export type FlattenConfig = Extract<ExtenderConfig, { flatten: unknown }>['flatten'];
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object') return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+function setField(rec: ParsedRecord, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(rec, key, { value, enumerable: true, writable: true, configurable: true });
+  else rec[key] = value;
+}
+
+export function compileFlatten(cfg: FlattenConfig): (rec: ParsedRecord) => ParsedRecord {
+  const field = cfg.field;
+  const separator = cfg.separator ?? '_';
+  const prefix = cfg.prefix ?? field + separator;
+  const maxDepth = cfg.max_depth ?? 8;
+  const explodeArrays = (cfg.arrays ?? 'keep') === 'index';
+  const keepOriginal = cfg.keep_original ?? false;
+
+  // A value can be split further when it is an object, or an array in `index` mode.
+  const splittable = (v: unknown): v is Record<string, unknown> | unknown[] =>
+    isPlainObject(v) || (explodeArrays && Array.isArray(v));
+
+  return (rec) => {
+    if (!Object.hasOwn(rec, field)) return rec;
+    const root = rec[field];
+    if (!splittable(root)) return rec; // null, a scalar, or an array in `keep` mode
+
+    const out: ParsedRecord = {};
+    for (const k in rec) if (k !== field || keepOriginal) setField(out, k, rec[k]);
+    // Depth-first with an explicit stack; pushed in reverse so fields come out in source order.
+    const stack: Array<[name: string, value: unknown, depth: number]> = [];
+    const pushChildren = (name: string, value: Record<string, unknown> | unknown[], depth: number): void => {
+      const keys = Array.isArray(value) ? value.map((_, i) => String(i)) : Object.keys(value);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const k = keys[i]!;
+        stack.push([name === '' ? prefix + k : name + separator + k, (value as Record<string, unknown>)[k], depth]);
+      }
+    };
+    pushChildren('', root, 1);
+    while (stack.length > 0) {
+      const [name, value, depth] = stack.pop()!;
+      if (depth < maxDepth && splittable(value)) pushChildren(name, value, depth + 1);
+      else setField(out, name, value);
+    }
+    return out;
+  };
+}
