@@ -22,7 +22,7 @@ function time(label: string, fn: (line: string) => unknown, rounds = 20): void {
 const native = new RegExp(nginx, 'u');
 const re2 = RE2JS.compile(nginx);
 time('native RegExp exec', (l) => native.exec(l)?.groups);
-time('re2js exec (groups)', (l) => re2.exec(l)?.groups);
+time('re2js exec (groups)', (l) => (re2.exec(l) as RegExpExecArray | null)?.groups);
 time('re2js test', (l) => re2.test(l));
 
 const redos = '^(a+)+$';

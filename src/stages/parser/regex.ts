@@ -109,8 +109,8 @@ function nativeRegex(pattern: string, re: RegExp): UserRegex {
 function re2Regex(pattern: string, re: RE2JS): UserRegex {
   const groupNames = Object.keys(re.namedGroups());
   const match = (text: string): UserRegexMatch | null => {
-    const m = re.exec(text);
-    return m ? { groups: copyGroups(m.groups as Record<string, string | undefined>), end: m.index + m[0].length } : null;
+    const m = re.exec(text) as RegExpExecArray | null;
+    return m ? { groups: copyGroups(m.groups), end: m.index + m[0].length } : null;
   };
   return {
     pattern,
