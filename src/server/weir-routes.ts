@@ -47,9 +47,8 @@ export function weirRoutes(project: Project | undefined): Hono {
     return found;
   };
 
-  app.get('/weir/subjects', (c) =>
+  app.get('/weir/subjects', (_c) =>
     registryJson(
-      c,
       project
         ? kafkaSubjects(project).map((k) => ({
             subject: k.subject,
@@ -64,7 +63,7 @@ export function weirRoutes(project: Project | undefined): Hono {
 
   app.get('/weir/subjects/:subject/logical', (c) => {
     const k = find(c.req.param('subject'));
-    return registryJson(c, {
+    return registryJson({
       subject: k.subject,
       sink: k.sink.name,
       table: k.table.name,

@@ -82,17 +82,20 @@ class JsUdfRunner implements UdfRunner {
     const counters: Record<string, number> = Object.create(null);
     const weir: WeirApi = {
       count(name: string, by = 1) {
-        if (typeof name !== 'string' || name === '') throw new TypeError('weir.count(name, by): name must be a non-empty string');
-        if (typeof by !== 'number' || !Number.isFinite(by)) throw new TypeError(`weir.count("${name}", by): by must be a finite number`);
+        if (typeof name !== 'string' || name === '')
+          throw new TypeError('weir.count(name, by): name must be a non-empty string');
+        if (typeof by !== 'number' || !Number.isFinite(by))
+          throw new TypeError(`weir.count("${name}", by): by must be a finite number`);
         counters[name] = (counters[name] ?? 0) + by;
       },
     };
     const deadline = this.#timeoutMs === undefined ? undefined : Date.now() + this.#timeoutMs;
     const outcomes: UdfOutcome[] = [];
+    const fn = this.#fn; // called as a plain function: the UDF must not see the runner as `this`
     for (const input of inputs) {
       let value: unknown;
       try {
-        value = this.#fn(input, weir);
+        value = fn(input, weir);
         if (isThenable(value)) {
           const settled = await settleBy(value, deadline);
           if (settled === TIMED_OUT) {
@@ -151,7 +154,12 @@ class JsUdfRunner implements UdfRunner {
         ...(trace === undefined ? {} : { trace }),
       };
     }
-    return { ok: false, code: 'UDF', errorClass: 'Error', message: `${this.ref} threw ${describe(e)}: ${safeString(e)}` };
+    return {
+      ok: false,
+      code: 'UDF',
+      errorClass: 'Error',
+      message: `${this.ref} threw ${describe(e)}: ${safeString(e)}`,
+    };
   }
 
   /** The first stack frame inside the user's file, with the path shown relative to the project. */
@@ -173,7 +181,11 @@ class JsUdfRunner implements UdfRunner {
 const TIMED_OUT = Symbol('timed out');
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
+  return (
+    v !== null &&
+    (typeof v === 'object' || typeof v === 'function') &&
+    typeof (v as { then?: unknown }).then === 'function'
+  );
 }
 
 async function settleBy(p: PromiseLike<unknown>, deadline: number | undefined): Promise<unknown> {

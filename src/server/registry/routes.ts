@@ -1,12 +1,12 @@
 // The Confluent Schema Registry REST API (the subset Weir implements; see docs/registry.md).
 import type { Context } from 'hono';
 import { Hono } from 'hono';
-import { RegistryError, type Registry } from './store.ts';
+import { type Registry, RegistryError } from './store.ts';
 
 export const REGISTRY_CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 
 /** A JSON response with the registry's content type. */
-export function registryJson(c: Context, body: unknown, status = 200): Response {
+export function registryJson(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), {
     status,
     headers: { 'content-type': REGISTRY_CONTENT_TYPE },
@@ -14,11 +14,14 @@ export function registryJson(c: Context, body: unknown, status = 200): Response 
 }
 
 /** Turns a thrown error into Confluent's `{error_code, message}` body. */
-export function registryError(err: unknown, c: Context): Response {
+export function registryError(err: unknown): Response {
   if (err instanceof RegistryError) {
-    return registryJson(c, { error_code: err.errorCode, message: err.message }, err.status);
+    return registryJson({ error_code: err.errorCode, message: err.message }, err.status);
   }
-  return registryJson(c, { error_code: 50001, message: `Error in the registry: ${(err as Error).message}` }, 500);
+  return registryJson(
+    { error_code: 50001, message: `Error in the registry: ${(err as Error).message}` },
+    500,
+  );
 }
 
 const flag = (c: Context, name: string) => c.req.query(name) === 'true';
@@ -63,15 +66,14 @@ export function registryRoutes(registry: Registry): Hono {
   const app = new Hono();
   app.onError(registryError);
 
-  app.get('/subjects', (c) => registryJson(c, registry.subjects(flag(c, 'deleted'))));
+  app.get('/subjects', (c) => registryJson(registry.subjects(flag(c, 'deleted'))));
 
   app.get('/subjects/:subject/versions', (c) =>
-    registryJson(c, registry.versions(c.req.param('subject'), flag(c, 'deleted'))),
+    registryJson(registry.versions(c.req.param('subject'), flag(c, 'deleted'))),
   );
 
   app.get('/subjects/:subject/versions/:version', (c) =>
     registryJson(
-      c,
       versionBody(registry.version(c.req.param('subject'), c.req.param('version'), flag(c, 'deleted'))),
     ),
   );
@@ -83,7 +85,7 @@ export function registryRoutes(registry: Registry): Hono {
 
   app.get('/subjects/:subject/versions/:version/referencedby', (c) => {
     registry.version(c.req.param('subject'), c.req.param('version'));
-    return registryJson(c, []);
+    return registryJson([]);
   });
 
   app.post('/subjects/:subject/versions', async (c) => {
@@ -94,29 +96,33 @@ export function registryRoutes(registry: Registry): Hono {
       schemaType(req),
       Array.isArray(req.references) ? req.references : undefined,
     );
-    return registryJson(c, { id });
+    return registryJson({ id });
   });
 
   app.post('/subjects/:subject', async (c) => {
     const req = await body(c);
-    const found = registry.lookup(c.req.param('subject'), req.schema as string, schemaType(req), flag(c, 'deleted'));
-    return registryJson(c, versionBody(found));
+    const found = registry.lookup(
+      c.req.param('subject'),
+      req.schema as string,
+      schemaType(req),
+      flag(c, 'deleted'),
+    );
+    return registryJson(versionBody(found));
   });
 
   app.delete('/subjects/:subject', async (c) =>
-    registryJson(c, await registry.deleteSubject(c.req.param('subject'), flag(c, 'permanent'))),
+    registryJson(await registry.deleteSubject(c.req.param('subject'), flag(c, 'permanent'))),
   );
 
   app.delete('/subjects/:subject/versions/:version', async (c) =>
     registryJson(
-      c,
       await registry.deleteVersion(c.req.param('subject'), c.req.param('version'), flag(c, 'permanent')),
     ),
   );
 
-  app.get('/schemas/types', (c) => registryJson(c, ['AVRO']));
+  app.get('/schemas/types', (_c) => registryJson(['AVRO']));
 
-  app.get('/schemas/ids/:id', (c) => registryJson(c, registry.schemaById(schemaId(c))));
+  app.get('/schemas/ids/:id', (c) => registryJson(registry.schemaById(schemaId(c))));
 
   app.get('/schemas/ids/:id/schema', (c) => {
     const { schema } = registry.schemaById(schemaId(c));
@@ -126,28 +132,28 @@ export function registryRoutes(registry: Registry): Hono {
   app.get('/schemas/ids/:id/versions', (c) => {
     const id = schemaId(c);
     registry.schemaById(id);
-    return registryJson(c, registry.usages(id, flag(c, 'deleted')));
+    return registryJson(registry.usages(id, flag(c, 'deleted')));
   });
 
   app.get('/schemas/ids/:id/subjects', (c) => {
     const id = schemaId(c);
     registry.schemaById(id);
-    return registryJson(c, [...new Set(registry.usages(id, flag(c, 'deleted')).map((u) => u.subject))]);
+    return registryJson([...new Set(registry.usages(id, flag(c, 'deleted')).map((u) => u.subject))]);
   });
 
-  app.get('/config', (c) => registryJson(c, { compatibilityLevel: registry.globalCompatibility() }));
+  app.get('/config', (_c) => registryJson({ compatibilityLevel: registry.globalCompatibility() }));
 
   app.put('/config', async (c) => {
     const req = (await body(c)) as { compatibility?: unknown };
-    return registryJson(c, { compatibility: await registry.setCompatibility(undefined, req.compatibility) });
+    return registryJson({ compatibility: await registry.setCompatibility(undefined, req.compatibility) });
   });
 
   app.get('/config/:subject', (c) => {
     const subject = c.req.param('subject');
     const own = registry.subjectCompatibility(subject);
-    if (own !== undefined) return registryJson(c, { compatibilityLevel: own });
+    if (own !== undefined) return registryJson({ compatibilityLevel: own });
     if (flag(c, 'defaultToGlobal')) {
-      return registryJson(c, { compatibilityLevel: registry.globalCompatibility() });
+      return registryJson({ compatibilityLevel: registry.globalCompatibility() });
     }
     throw new RegistryError(
       404,
@@ -159,11 +165,11 @@ export function registryRoutes(registry: Registry): Hono {
   app.put('/config/:subject', async (c) => {
     const req = (await body(c)) as { compatibility?: unknown };
     const level = await registry.setCompatibility(c.req.param('subject'), req.compatibility);
-    return registryJson(c, { compatibility: level });
+    return registryJson({ compatibility: level });
   });
 
   app.delete('/config/:subject', async (c) =>
-    registryJson(c, { compatibilityLevel: await registry.deleteCompatibility(c.req.param('subject')) }),
+    registryJson({ compatibilityLevel: await registry.deleteCompatibility(c.req.param('subject')) }),
   );
 
   const compatibility = async (c: Context, version: string | undefined) => {
@@ -175,7 +181,6 @@ export function registryRoutes(registry: Registry): Hono {
       schemaType(req),
     );
     return registryJson(
-      c,
       flag(c, 'verbose')
         ? { is_compatible: result.compatible, messages: result.messages }
         : { is_compatible: result.compatible },
@@ -186,8 +191,8 @@ export function registryRoutes(registry: Registry): Hono {
   );
   app.post('/compatibility/subjects/:subject/versions', (c) => compatibility(c, undefined));
 
-  app.get('/mode', (c) => registryJson(c, { mode: 'READWRITE' }));
-  app.get('/', (c) => registryJson(c, {}));
+  app.get('/mode', (_c) => registryJson({ mode: 'READWRITE' }));
+  app.get('/', (_c) => registryJson({}));
 
   return app;
 }

@@ -110,7 +110,12 @@ export class Registry {
   }
 
   /** Registers `schema` under `subject` (a no-op returning the id when it is already there). */
-  async register(subject: string, schema: string, schemaType?: string, references?: unknown[]): Promise<number> {
+  async register(
+    subject: string,
+    schema: string,
+    schemaType?: string,
+    references?: unknown[],
+  ): Promise<number> {
     const node = this.parse(schema, schemaType, references);
     const canonical = canonicalForm(node);
     const s = this.state.subjects[subject];
@@ -137,7 +142,8 @@ export class Registry {
         entry = { id: this.state.nextId++, schema, canonical };
         this.state.schemas.push(entry);
       }
-      const subj = (this.state.subjects[subject] ??= { versions: [] });
+      this.state.subjects[subject] ??= { versions: [] };
+      const subj = this.state.subjects[subject];
       const next = Math.max(0, ...subj.versions.map((v) => v.version)) + 1;
       subj.versions.push({ version: next, id: entry.id, deleted: false });
       return entry.id;
@@ -264,7 +270,10 @@ export class Registry {
     }
     return this.change(() => {
       if (subject === undefined) this.state.compatibility = level;
-      else (this.state.subjects[subject] ??= { versions: [] }).compatibility = level;
+      else {
+        this.state.subjects[subject] ??= { versions: [] };
+        this.state.subjects[subject].compatibility = level;
+      }
       return level;
     });
   }
@@ -285,7 +294,12 @@ export class Registry {
    * Would `schema` be accepted by `subject`? Against one version (`version` given: that version
    * only, in the level's direction) or, without a version, every version the level checks.
    */
-  testCompatibility(subject: string, version: string | number | undefined, schema: string, schemaType?: string) {
+  testCompatibility(
+    subject: string,
+    version: string | number | undefined,
+    schema: string,
+    schemaType?: string,
+  ) {
     const node = this.parse(schema, schemaType, undefined);
     const level = this.effectiveCompatibility(subject);
     let previous: VersionEntry[];
@@ -319,12 +333,17 @@ export class Registry {
       throw new RegistryError(422, 42201, 'Invalid schema: schema references are not supported');
     }
     if (typeof schema !== 'string') {
-      throw new RegistryError(422, 42201, 'Invalid schema: the request needs "schema", the schema as a string');
+      throw new RegistryError(
+        422,
+        42201,
+        'Invalid schema: the request needs "schema", the schema as a string',
+      );
     }
     try {
       return parseAvroSchema(schema);
     } catch (err) {
-      if (err instanceof InvalidSchemaError) throw new RegistryError(422, 42201, `Invalid schema: ${err.message}`);
+      if (err instanceof InvalidSchemaError)
+        throw new RegistryError(422, 42201, `Invalid schema: ${err.message}`);
       throw err;
     }
   }

@@ -12,7 +12,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 function setField(rec: ParsedRecord, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(rec, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(rec, key, { value, enumerable: true, writable: true, configurable: true });
   else rec[key] = value;
 }
 
@@ -41,7 +42,11 @@ export function compileFlatten(cfg: FlattenConfig): (rec: ParsedRecord) => Parse
       const keys = Array.isArray(value) ? value.map((_, i) => String(i)) : Object.keys(value);
       for (let i = keys.length - 1; i >= 0; i--) {
         const k = keys[i]!;
-        stack.push([name === '' ? prefix + k : name + separator + k, (value as Record<string, unknown>)[k], depth]);
+        stack.push([
+          name === '' ? prefix + k : name + separator + k,
+          (value as Record<string, unknown>)[k],
+          depth,
+        ]);
       }
     };
     pushChildren('', root, 1);

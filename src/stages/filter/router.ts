@@ -54,7 +54,9 @@ export function compileRouter(
     return {
       name,
       any: [...new Set((filter?.contains ?? []).map((k) => idOf(k, `tables.${name}.filter.contains`)))],
-      all: [...new Set((filter?.contains_all ?? []).map((k) => idOf(k, `tables.${name}.filter.contains_all`)))],
+      all: [
+        ...new Set((filter?.contains_all ?? []).map((k) => idOf(k, `tables.${name}.filter.contains_all`))),
+      ],
       regex,
     };
   });
@@ -68,7 +70,8 @@ export function compileRouter(
       });
     }
   };
-  if (keywords.length < (options.automatonFrom ?? AUTOMATON_FROM)) return includesRouter(compiled, keywords, regexOk);
+  if (keywords.length < (options.automatonFrom ?? AUTOMATON_FROM))
+    return includesRouter(compiled, keywords, regexOk);
   return automatonRouter(compiled, keywords, regexOk);
 }
 

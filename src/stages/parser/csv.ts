@@ -80,7 +80,11 @@ export function compileCsvParser(
   const headers = new Map<string, string[]>();
   return (text, position) => {
     if (cfg.header && position?.line === 1) {
-      if (!fixed) headers.set(position.split, splitCsv(text, delimiter, quote).map((h) => h.trim()));
+      if (!fixed)
+        headers.set(
+          position.split,
+          splitCsv(text, delimiter, quote).map((h) => h.trim()),
+        );
       return null;
     }
     const names = fixed ?? (position ? headers.get(position.split) : undefined);
@@ -102,7 +106,8 @@ export function compileCsvParser(
     const rec: ParsedRecord = {};
     for (let k = 0; k < names.length; k++) {
       const name = names[k]!;
-      if (name === '__proto__') Object.defineProperty(rec, name, { value: fields[k], enumerable: true, writable: true });
+      if (name === '__proto__')
+        Object.defineProperty(rec, name, { value: fields[k], enumerable: true, writable: true });
       else rec[name] = fields[k];
     }
     return rec;

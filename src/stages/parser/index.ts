@@ -18,5 +18,7 @@ export function compileParser(cfg: ParserConfig): Parser {
   if ('regex' in cfg) return compileRegexParser(cfg.regex);
   if ('csv' in cfg) return compileCsvParser(cfg.csv);
   if ('oplog' in cfg) return compileOplogParser(cfg.oplog);
-  throw new Error(`unknown parser ${JSON.stringify(Object.keys(cfg as object))}; use json, regex, csv or oplog`);
+  throw new Error(
+    `unknown parser ${JSON.stringify(Object.keys(cfg as object))}; use json, regex, csv or oplog`,
+  );
 }

@@ -15,7 +15,16 @@ export class JsonSyntaxError extends Error {
 type Frame = unknown[] | { obj: Record<string, unknown>; key: string };
 
 const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
-const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+const ESCAPES: Record<string, string> = {
+  '"': '"',
+  '\\': '\\',
+  '/': '/',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+};
 
 export function parseJsonExact(text: string): unknown {
   const n = text.length;
@@ -63,7 +72,8 @@ export function parseJsonExact(text: string): unknown {
         chunk = i;
         continue;
       }
-      if (c < 0x20) fail(`control character U+${c.toString(16).padStart(4, '0').toUpperCase()} inside a string`, i);
+      if (c < 0x20)
+        fail(`control character U+${c.toString(16).padStart(4, '0').toUpperCase()} inside a string`, i);
       i++;
     }
   };
@@ -162,13 +172,15 @@ export function parseJsonExact(text: string): unknown {
 }
 
 function setField(obj: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
   else obj[key] = value;
 }
 
 function describeChar(text: string, i: number): string {
   const cp = text.codePointAt(i)!;
-  if (cp < 0x20 || cp === 0x7f) return `control character U+${cp.toString(16).padStart(4, '0').toUpperCase()}`;
+  if (cp < 0x20 || cp === 0x7f)
+    return `control character U+${cp.toString(16).padStart(4, '0').toUpperCase()}`;
   if (cp === 0xfffd) return "'\uFFFD' (a byte that is not valid UTF-8)";
   if (cp >= 0xd800 && cp <= 0xdfff) return `lone surrogate U+${cp.toString(16).toUpperCase()}`;
   return `'${String.fromCodePoint(cp)}'`;

@@ -6,7 +6,9 @@ import { compileUserRegex } from './regex.ts';
 export function compileRegexParser(cfg: { pattern: string }): (text: string) => ParsedRecord {
   const re = compileUserRegex(cfg.pattern);
   if (re.groupNames.length === 0) {
-    throw new Error(`regex parser: /${cfg.pattern}/ has no named groups like (?<name>…), so it would yield no fields`);
+    throw new Error(
+      `regex parser: /${cfg.pattern}/ has no named groups like (?<name>…), so it would yield no fields`,
+    );
   }
   return (text) => {
     const groups = re.exec(text);
