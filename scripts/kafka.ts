@@ -88,7 +88,9 @@ export async function fetchKafka(log: (line: string) => void = () => {}): Promis
   ]);
   if (result.code !== 0 || !existsSync(marker)) {
     rmSync(LIBS_DIR, { recursive: true, force: true });
-    throw new Error(`fetching the Kafka jars with Maven failed (exit ${result.code}):\n${tail(result.output, 30)}`);
+    throw new Error(
+      `fetching the Kafka jars with Maven failed (exit ${result.code}):\n${tail(result.output, 30)}`,
+    );
   }
   return LIBS_DIR;
 }
@@ -143,7 +145,9 @@ export async function startBroker(
         '--standalone',
       ]);
       if (format.code !== 0) {
-        throw new Error(`formatting the Kafka storage failed (exit ${format.code}):\n${tail(format.output, 30)}`);
+        throw new Error(
+          `formatting the Kafka storage failed (exit ${format.code}):\n${tail(format.output, 30)}`,
+        );
       }
     }
 
@@ -406,7 +410,11 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'stop': {
       const stopped = await stopBroker(port, { clean: rest.includes('--clean') });
-      say(stopped ? `stopped the Kafka broker on port ${port}` : `no Kafka broker started by this script on port ${port}`);
+      say(
+        stopped
+          ? `stopped the Kafka broker on port ${port}`
+          : `no Kafka broker started by this script on port ${port}`,
+      );
       if (rest.includes('--clean')) say(`removed ${brokerFiles(port).dataDir}`);
       return 0;
     }
@@ -422,7 +430,9 @@ async function main(argv: string[]): Promise<number> {
       return status.reachable ? 0 : 1;
     }
     default:
-      console.error('usage: node scripts/kafka.ts fetch | start | stop [--clean] | status   (port: WEIR_KAFKA_PORT, default 9092)');
+      console.error(
+        'usage: node scripts/kafka.ts fetch | start | stop [--clean] | status   (port: WEIR_KAFKA_PORT, default 9092)',
+      );
       return 2;
   }
 }

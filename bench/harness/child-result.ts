@@ -18,7 +18,9 @@ export interface ChildResult {
 }
 
 /** Measures `work` in this process and prints the result line. */
-export async function measure(work: () => Promise<Omit<ChildResult, 'seconds' | 'cpuSeconds' | 'peakRssBytes'>>): Promise<void> {
+export async function measure(
+  work: () => Promise<Omit<ChildResult, 'seconds' | 'cpuSeconds' | 'peakRssBytes'>>,
+): Promise<void> {
   const before = process.resourceUsage();
   const t0 = performance.now();
   const counts = await work();

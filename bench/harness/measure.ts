@@ -29,7 +29,9 @@ export function runChild(script: string, args: string[], extraNodeArgs: string[]
       const result = parseChildResult(stdout);
       if (code === 0 && result) return resolve(result);
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      reject(new Error(`${script} ${args.join(' ')} ${how}${result ? '' : ' without a result'}\n${stderr.trim()}`));
+      reject(
+        new Error(`${script} ${args.join(' ')} ${how}${result ? '' : ' without a result'}\n${stderr.trim()}`),
+      );
     });
   });
 }

@@ -7,7 +7,7 @@ import { createKafkaSourceReader, type KafkaSourceReader } from '../../src/conne
 import { createKafkaSink } from '../../src/connectors/kafka/producer.ts';
 import type { RawRecord } from '../../src/core/record.ts';
 import { ensureBroker, type TestBroker } from './broker.ts';
-import { pollRecords, uniqueName } from './helpers.ts';
+import { closeAfter, pollRecords, uniqueName } from './helpers.ts';
 
 let broker: TestBroker;
 let brokers: string[];
@@ -19,16 +19,16 @@ after(() => broker?.stop());
 
 const fast = { heartbeatIntervalMs: 300, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 15_000 };
 
-test('two readers in one group split the partitions; revoke runs before a partition moves', async () => {
+test('two readers in one group split the partitions; revoke runs before a partition moves', async (t) => {
   const topic = uniqueName('group');
   const group = uniqueName('group');
   await createTopic(brokers, topic, 3);
-  const sink = createKafkaSink({ brokers, topic, compression: 'none' });
+  const sink = closeAfter(t, createKafkaSink({ brokers, topic, compression: 'none' }));
   // 4 messages per partition (the same key lands in the same partition).
   await sink.send(Array.from({ length: 12 }, (_, i) => ({ key: `key-${i % 3}`, value: `first-${i}` })));
 
   const events: string[] = [];
-  const a = createKafkaSourceReader({ brokers, topic, group, clientId: 'reader-a', ...fast });
+  const a = closeAfter(t, createKafkaSourceReader({ brokers, topic, group, clientId: 'reader-a', ...fast }));
   const seen = new Map<string, RawRecord[]>();
   const remember = (records: RawRecord[]) => {
     for (const r of records) seen.set(r.position.split, [...(seen.get(r.position.split) ?? []), r]);
@@ -47,13 +47,16 @@ test('two readers in one group split the partitions; revoke runs before a partit
   assert.equal(a.assigned().length, 3);
   assert.equal(seen.size, 3);
 
-  const b = createKafkaSourceReader({ brokers, topic, group, clientId: 'reader-b', ...fast });
+  const b = closeAfter(t, createKafkaSourceReader({ brokers, topic, group, clientId: 'reader-b', ...fast }));
   b.onAssign((splits) => {
     events.push(`b assign ${splits.length}`);
   });
   // Both members must keep polling for the rebalance to complete (b's first poll joins).
   const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline && !(a.assigned().length > 0 && b.assigned().length > 0 && a.assigned().length + b.assigned().length === 3)) {
+  while (
+    Date.now() < deadline &&
+    !(a.assigned().length > 0 && b.assigned().length > 0 && a.assigned().length + b.assigned().length === 3)
+  ) {
     await Promise.all([a.poll(100, 200).then(remember), b.poll(100, 200).then(remember)]);
   }
   const aSplits = a.assigned();
@@ -61,7 +64,6 @@ test('two readers in one group split the partitions; revoke runs before a partit
   assert.equal(aSplits.length + bSplits.length, 3, `a: ${aSplits}, b: ${bSplits}`);
   assert.ok(aSplits.length > 0 && bSplits.length > 0, 'each reader owns at least one partition');
   assert.deepEqual(new Set([...aSplits, ...bSplits]).size, 3, 'no partition is owned twice');
-  console.log(events);
   assert.ok(events.indexOf('a committed') >= 0, `events: ${events}`);
   assert.ok(
     events.indexOf('a committed') < events.indexOf(`b assign ${bSplits.length}`),
@@ -86,8 +88,10 @@ async function pollBoth(a: KafkaSourceReader, b: KafkaSourceReader, count: numbe
   const deadline = Date.now() + 15_000;
   while (records.length < count && Date.now() < deadline) {
     const [fromA, fromB] = await Promise.all([a.poll(100, 300), b.poll(100, 300)]);
-    for (const r of fromA) assert.ok(a.assigned().includes(r.position.split), `a read ${r.position.split} it does not own`);
-    for (const r of fromB) assert.ok(b.assigned().includes(r.position.split), `b read ${r.position.split} it does not own`);
+    for (const r of fromA)
+      assert.ok(a.assigned().includes(r.position.split), `a read ${r.position.split} it does not own`);
+    for (const r of fromB)
+      assert.ok(b.assigned().includes(r.position.split), `b read ${r.position.split} it does not own`);
     records.push(...fromA, ...fromB);
   }
   return records;

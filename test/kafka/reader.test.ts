@@ -5,7 +5,7 @@ import { createTopic, deleteTopic, topicOffsets } from '../../src/connectors/kaf
 import { createKafkaSourceReader } from '../../src/connectors/kafka/consumer.ts';
 import { createKafkaSink } from '../../src/connectors/kafka/producer.ts';
 import { ensureBroker, type TestBroker } from './broker.ts';
-import { bySplitAndOffset, pollFor, pollRecords, uniqueName } from './helpers.ts';
+import { bySplitAndOffset, closeAfter, pollFor, pollRecords, uniqueName } from './helpers.ts';
 
 let broker: TestBroker;
 let brokers: string[];
@@ -17,12 +17,15 @@ after(() => broker?.stop());
 
 const fast = { heartbeatIntervalMs: 500, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000 };
 
-test('admin: create a 3-partition topic, read its offsets, delete it', async () => {
+test('admin: create a 3-partition topic, read its offsets, delete it', async (t) => {
   const topic = uniqueName('admin');
   assert.equal(await createTopic(brokers, topic, 3), true);
   assert.equal(await createTopic(brokers, topic, 3), false, 'creating an existing topic is a no-op');
-  const sink = createKafkaSink({ brokers, topic, compression: 'none' });
-  await sink.send([{ key: 'a', value: '1' }, { key: 'a', value: '2' }]);
+  const sink = closeAfter(t, createKafkaSink({ brokers, topic, compression: 'none' }));
+  await sink.send([
+    { key: 'a', value: '1' },
+    { key: 'a', value: '2' },
+  ]);
   await sink.close();
   const offsets = await topicOffsets(brokers, topic);
   assert.deepEqual(Object.keys(offsets).sort(), [`${topic}/0`, `${topic}/1`, `${topic}/2`]);
@@ -38,11 +41,11 @@ test('admin: create a 3-partition topic, read its offsets, delete it', async () 
   await assert.rejects(createTopic(brokers, uniqueName('bad'), 0), /at least 1 partition/);
 });
 
-test('reader: mixed messages from 3 partitions, exact positions, commit and resume', async () => {
+test('reader: mixed messages from 3 partitions, exact positions, commit and resume', async (t) => {
   const topic = uniqueName('reader');
   const group = uniqueName('group');
   await createTopic(brokers, topic, 3);
-  const sink = createKafkaSink({ brokers, topic, compression: 'gzip' });
+  const sink = closeAfter(t, createKafkaSink({ brokers, topic, compression: 'gzip' }));
   const invalidUtf8 = Buffer.from([0x7b, 0xff, 0xfe, 0x7d]);
   const messages = [
     { key: 'k0', value: '{"event":"login","role_id":1}' },
@@ -51,11 +54,15 @@ test('reader: mixed messages from 3 partitions, exact positions, commit and resu
     { key: 'k0', value: '' },
     { value: 'no key, 中文 text' },
   ];
-  for (let i = 0; i < 6; i++) await sink.send(messages.map((m) => ({ ...m, key: m.key && `${m.key}-${i % 3}` })));
+  for (let i = 0; i < 6; i++)
+    await sink.send(messages.map((m) => ({ ...m, key: m.key && `${m.key}-${i % 3}` })));
   await sink.close();
   const total = messages.length * 6;
 
-  const reader = createKafkaSourceReader({ brokers, topic, group, start: 'earliest', ...fast });
+  const reader = closeAfter(
+    t,
+    createKafkaSourceReader({ brokers, topic, group, start: 'earliest', ...fast }),
+  );
   const first = await pollRecords(reader, 12);
   assert.equal(first.length, 12);
   assert.deepEqual(reader.assigned().sort(), [`${topic}/0`, `${topic}/1`, `${topic}/2`]);
@@ -75,7 +82,9 @@ test('reader: mixed messages from 3 partitions, exact positions, commit and resu
   assert.equal(binary.text, '{\uFFFD\uFFFD}', 'invalid UTF-8 decodes to U+FFFD');
   assert.equal(all.filter((r) => r.text === 'no key, 中文 text').length, 6);
   assert.equal(all.filter((r) => r.bytes.length === 0 && r.text === '').length, 6);
-  assert.ok(all.every((r) => typeof r.timestamp === 'number' && Math.abs(r.timestamp - Date.now()) < 120_000));
+  assert.ok(
+    all.every((r) => typeof r.timestamp === 'number' && Math.abs(r.timestamp - Date.now()) < 120_000),
+  );
 
   const ends = await topicOffsets(brokers, topic);
   const endPositions = Object.fromEntries(Object.entries(ends).map(([split, o]) => [split, o.latest]));
@@ -87,7 +96,7 @@ test('reader: mixed messages from 3 partitions, exact positions, commit and resu
   await reader.commit(committed);
   await reader.close();
 
-  const resumed = createKafkaSourceReader({ brokers, topic, group, start: 'latest', ...fast });
+  const resumed = closeAfter(t, createKafkaSourceReader({ brokers, topic, group, start: 'latest', ...fast }));
   const again = await pollRecords(resumed, endPositions[split0]! - 1);
   assert.deepEqual(
     again.map((r) => `${r.position.split}@${r.position.offset}`),
@@ -119,14 +128,17 @@ test('reader: mixed messages from 3 partitions, exact positions, commit and resu
   await resumed.close();
 });
 
-test('reader: seek before the first poll overrides committed offsets; start latest skips history', async () => {
+test('reader: seek before the first poll overrides committed offsets; start latest skips history', async (t) => {
   const topic = uniqueName('seek');
   const group = uniqueName('group');
   await createTopic(brokers, topic, 1);
-  const sink = createKafkaSink({ brokers, topic, compression: 'lz4' });
+  const sink = closeAfter(t, createKafkaSink({ brokers, topic, compression: 'lz4' }));
   await sink.send(Array.from({ length: 10 }, (_, i) => ({ value: `m${i}` })));
 
-  const fromLatest = createKafkaSourceReader({ brokers, topic, group, start: 'latest', ...fast });
+  const fromLatest = closeAfter(
+    t,
+    createKafkaSourceReader({ brokers, topic, group, start: 'latest', ...fast }),
+  );
   assert.deepEqual(await pollFor(fromLatest, 700), [], 'latest: history is skipped');
   await sink.send([{ value: 'm10' }]);
   assert.deepEqual(
@@ -136,7 +148,7 @@ test('reader: seek before the first poll overrides committed offsets; start late
   await fromLatest.commit(fromLatest.positions());
   await fromLatest.close();
 
-  const seeking = createKafkaSourceReader({ brokers, topic, group, ...fast });
+  const seeking = closeAfter(t, createKafkaSourceReader({ brokers, topic, group, ...fast }));
   const assignedSplits: string[][] = [];
   seeking.onAssign((splits) => {
     assignedSplits.push(splits);
@@ -153,17 +165,26 @@ test('reader: seek before the first poll overrides committed offsets; start late
   await assert.rejects(seeking.poll(1, 10), /is closed/);
 });
 
-test('reader: start at a timestamp', async () => {
+test('reader: start at a timestamp', async (t) => {
   const topic = uniqueName('ts');
   await createTopic(brokers, topic, 1);
-  const sink = createKafkaSink({ brokers, topic, compression: 'none' });
+  const sink = closeAfter(t, createKafkaSink({ brokers, topic, compression: 'none' }));
   await sink.send([{ value: 'old' }]);
   await new Promise((resolve) => setTimeout(resolve, 50));
   const cut = Date.now();
   await new Promise((resolve) => setTimeout(resolve, 50));
   await sink.send([{ value: 'new' }]);
   await sink.close();
-  const reader = createKafkaSourceReader({ brokers, topic, group: uniqueName('group'), start: { timestamp: cut }, ...fast });
+  const reader = closeAfter(
+    t,
+    createKafkaSourceReader({
+      brokers,
+      topic,
+      group: uniqueName('group'),
+      start: { timestamp: cut },
+      ...fast,
+    }),
+  );
   assert.deepEqual(
     (await pollRecords(reader, 1)).map((r) => r.text),
     ['new'],
@@ -172,5 +193,24 @@ test('reader: start at a timestamp', async () => {
   assert.throws(
     () => createKafkaSourceReader({ brokers, topic, group: 'g', start: { timestamp: 'yesterday' } }),
     /start.timestamp must be epoch milliseconds or an ISO date-time/,
+  );
+});
+
+test('reader: a missing topic is a plain error, and the next poll joins once the topic exists', async (t) => {
+  const topic = uniqueName('later');
+  const reader = closeAfter(
+    t,
+    createKafkaSourceReader({ brokers, topic, group: uniqueName('group'), ...fast }),
+  );
+  await assert.rejects(
+    reader.poll(10, 100),
+    new RegExp(`could not join consumer group .* Unknown topic ${topic}`),
+  );
+  await createTopic(brokers, topic, 1);
+  const sink = closeAfter(t, createKafkaSink({ brokers, topic, compression: 'none' }));
+  await sink.send([{ value: 'hello' }]);
+  assert.deepEqual(
+    (await pollRecords(reader, 1)).map((r) => r.text),
+    ['hello'],
   );
 });

@@ -41,6 +41,8 @@ export async function createTopic(brokers: string[], topic: string, partitions: 
 export async function deleteTopic(brokers: string[], topic: string): Promise<boolean> {
   return withAdmin(brokers, async (admin) => {
     try {
+      // Checked first: the client retries UNKNOWN_TOPIC_OR_PARTITION for seconds before giving up.
+      if (!(await admin.listTopics()).includes(topic)) return false;
       await admin.deleteTopics({ topics: [topic] });
       return true;
     } catch (error) {
@@ -57,7 +59,10 @@ export async function topicOffsets(brokers: string[], topic: string): Promise<Re
       const metadata = await admin.metadata({ topics: [topic] });
       const count = metadata.topics.get(topic)?.partitionsCount ?? 0;
       const list = async (timestamp: bigint) => {
-        const partitions = Array.from({ length: count }, (_, partitionIndex) => ({ partitionIndex, timestamp }));
+        const partitions = Array.from({ length: count }, (_, partitionIndex) => ({
+          partitionIndex,
+          timestamp,
+        }));
         const [listed] = await admin.listOffsets({
           topics: [{ name: topic, partitions }],
           isolationLevel: FetchIsolationLevels.READ_UNCOMMITTED,

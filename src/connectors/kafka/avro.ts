@@ -34,7 +34,7 @@ const BigLongType = avro.types.LongType.__with({
 
 /** Decimal: the unscaled bigint ↔ big-endian two's complement bytes (or fixed). */
 class DecimalType extends avro.types.LogicalType {
-  private readonly precision: number;
+  readonly precision: number;
   constructor(schema: AvscSchema, opts?: unknown) {
     super(schema, opts);
     this.precision = (schema as { precision?: number }).precision ?? 38;
@@ -44,18 +44,17 @@ class DecimalType extends avro.types.LogicalType {
   }
   protected override _toValue(v: unknown): unknown {
     if (typeof v !== 'bigint') return v; // the underlying type reports the invalid value
-    const digits = (v < 0n ? -v : v).toString().length;
-    if (digits > this.precision) {
-      throw new Error(
-        `decimal value ${v} (unscaled) has ${digits} digits, more than its precision ${this.precision}`,
-      );
-    }
     const underlying = this.underlyingType as AvscType & { size?: number };
     return encodeTwosComplement(v, underlying.typeName === 'fixed' ? underlying.size : undefined);
   }
   protected override _resolve(type: AvscType): ((v: unknown) => unknown) | undefined {
     return type instanceof DecimalType ? (v) => v : undefined;
   }
+}
+
+/** A value that cannot be encoded; `path` is filled in on the way out of nested records. */
+class ValueError extends Error {
+  readonly path: string[] = [];
 }
 
 /** Timestamps in microseconds whatever the Avro unit, as Weir's runtime form. */
@@ -124,7 +123,14 @@ function converters(type: AvscType, cache = new Map<AvscType, { to: Convert; fro
       if (v === null || typeof v !== 'object') return v;
       const row = v as Record<string, unknown>;
       const out: Record<string, unknown> = {};
-      for (const f of fields) out[f.name] = f.c.to(row[f.name] === undefined ? null : row[f.name]);
+      for (const f of fields) {
+        try {
+          out[f.name] = f.c.to(row[f.name] === undefined ? null : row[f.name]);
+        } catch (err) {
+          if (err instanceof ValueError) err.path.unshift(f.name);
+          throw err;
+        }
+      }
       return out;
     };
     conv.from = (v) => {
@@ -181,6 +187,16 @@ function converters(type: AvscType, cache = new Map<AvscType, { to: Convert; fro
       const b = branches.find((x) => x.t.branchName === key);
       return b ? b.c.from((v as Record<string, unknown>)[key!]) : v;
     };
+  } else if (name === 'logical:decimal') {
+    const precision = (type as AvscType & { precision?: number }).precision ?? 38;
+    conv.to = (v) => {
+      if (typeof v !== 'bigint') return v;
+      const digits = (v < 0n ? -v : v).toString().length;
+      if (digits > precision) {
+        throw new ValueError(`${v} (unscaled) has ${digits} digits, more than its precision ${precision}`);
+      }
+      return v;
+    };
   } else if (name === 'bytes' || name === 'fixed') {
     conv.to = (v) =>
       v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v;
@@ -209,7 +225,13 @@ export function avroCodec(schema: object): AvroRowCodec {
   return {
     schema,
     encode(row) {
-      const value = conv.to(row);
+      let value: unknown;
+      try {
+        value = conv.to(row);
+      } catch (err) {
+        if (!(err instanceof ValueError)) throw err;
+        throw new Error(`cannot encode the row as Avro: field "${err.path.join('.')}": ${err.message}`);
+      }
       try {
         return type.toBuffer(value);
       } catch (err) {

@@ -134,11 +134,14 @@ export function createKafkaSourceReader(opts: KafkaSourceReaderOptions): KafkaSo
     if (splits.length === 0) return;
     revoking = true;
     try {
-      for (const cb of revokeCallbacks) void cb(splits);
+      for (const cb of revokeCallbacks) await cb(splits);
     } catch (error) {
-      failure ??= new Error(`the onRevoke callback failed for ${splits.join(', ')}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      failure ??= new Error(
+        `the onRevoke callback failed for ${splits.join(', ')}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     } finally {
       owned = new Map();
       revoking = false;
@@ -217,6 +220,7 @@ export function createKafkaSourceReader(opts: KafkaSourceReaderOptions): KafkaSo
       try {
         await consumer.joinGroup({});
       } catch (error) {
+        joining = null; // the next poll tries again (e.g. once the topic exists)
         throw kafkaError(`could not join consumer group "${opts.group}" for ${where}`, error);
       }
     })();
@@ -289,7 +293,10 @@ export function createKafkaSourceReader(opts: KafkaSourceReaderOptions): KafkaSo
             if (!asked) continue;
             const { state, requested } = asked;
             // Dropped when the split was revoked or seeked while the fetch was in flight.
-            if (owned.get(splitName(state.topic, state.partition)) !== state || state.fetchOffset !== requested) {
+            if (
+              owned.get(splitName(state.topic, state.partition)) !== state ||
+              state.fetchOffset !== requested
+            ) {
               continue;
             }
             accept(state, requested, partitionResponse.records ?? []);
@@ -302,7 +309,9 @@ export function createKafkaSourceReader(opts: KafkaSourceReaderOptions): KafkaSo
   function accept(
     state: SplitState,
     requested: bigint,
-    batches: NonNullable<Awaited<ReturnType<typeof consumer.fetch>>['responses'][number]['partitions'][number]['records']>,
+    batches: NonNullable<
+      Awaited<ReturnType<typeof consumer.fetch>>['responses'][number]['partitions'][number]['records']
+    >,
   ): void {
     const split = splitName(state.topic, state.partition);
     let next = requested;
@@ -317,7 +326,9 @@ export function createKafkaSourceReader(opts: KafkaSourceReaderOptions): KafkaSo
         if (offset < requested) continue;
         const bytes = record.value ? new Uint8Array(record.value) : new Uint8Array(0);
         const timestamp =
-          batch.attributes & LOG_APPEND_TIME ? batch.maxTimestamp : batch.firstTimestamp + record.timestampDelta;
+          batch.attributes & LOG_APPEND_TIME
+            ? batch.maxTimestamp
+            : batch.firstTimestamp + record.timestampDelta;
         state.buffer.push({
           bytes,
           text: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
@@ -332,7 +343,8 @@ export function createKafkaSourceReader(opts: KafkaSourceReaderOptions): KafkaSo
   /** A position outside the log (retention deleted it, or a stale checkpoint): clamp it into the log. */
   async function resetOutOfRange(asked: { state: SplitState; requested: bigint }[]): Promise<void> {
     const byTopic = new Map<string, number[]>();
-    for (const { state } of asked) byTopic.set(state.topic, [...(byTopic.get(state.topic) ?? []), state.partition]);
+    for (const { state } of asked)
+      byTopic.set(state.topic, [...(byTopic.get(state.topic) ?? []), state.partition]);
     const earliest = await listOffsets(byTopic, ListOffsetTimestamps.EARLIEST);
     const latest = await listOffsets(byTopic, ListOffsetTimestamps.LATEST);
     for (const { state, requested } of asked) {
@@ -405,7 +417,10 @@ export function createKafkaSourceReader(opts: KafkaSourceReaderOptions): KafkaSo
       try {
         await consumer.commit({ offsets });
       } catch (error) {
-        throw kafkaError(`could not commit offsets ${JSON.stringify(positions)} for group "${opts.group}"`, error);
+        throw kafkaError(
+          `could not commit offsets ${JSON.stringify(positions)} for group "${opts.group}"`,
+          error,
+        );
       }
     },
 

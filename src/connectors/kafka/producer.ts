@@ -30,7 +30,10 @@ export interface KafkaSink {
    * Adds the group's next-offsets (`{ 'topic/partition': offset }`) to the open transaction, so they
    * commit with it. Pass the reader's groupMetadata() to have the broker fence a stale member.
    */
-  sendOffsetsToTransaction(group: string | KafkaGroupMetadata, positions: Record<string, number>): Promise<void>;
+  sendOffsetsToTransaction(
+    group: string | KafkaGroupMetadata,
+    positions: Record<string, number>,
+  ): Promise<void>;
   commitTransaction(): Promise<void>;
   abortTransaction(): Promise<void>;
   close(): Promise<void>;
@@ -43,11 +46,14 @@ const COMPRESSIONS: readonly KafkaCompression[] = ['none', 'gzip', 'snappy', 'lz
 
 export function createKafkaSink(opts: KafkaSinkOptions): KafkaSink {
   if (!COMPRESSIONS.includes(opts.compression)) {
-    throw new Error(`kafka sink: compression must be one of ${COMPRESSIONS.join(', ')}, got "${opts.compression}"`);
+    throw new Error(
+      `kafka sink: compression must be one of ${COMPRESSIONS.join(', ')}, got "${opts.compression}"`,
+    );
   }
   if (!opts.topic) throw new Error('kafka sink: a topic is required');
   const transactionalId = opts.transactional?.id;
-  if (opts.transactional && !transactionalId) throw new Error('kafka sink: transactional.id must not be empty');
+  if (opts.transactional && !transactionalId)
+    throw new Error('kafka sink: transactional.id must not be empty');
   const where = `topic "${opts.topic}" on ${opts.brokers.join(',')}`;
 
   const producer = new Producer({
@@ -61,6 +67,7 @@ export function createKafkaSink(opts: KafkaSinkOptions): KafkaSink {
     ...(transactionalId ? { transactionalId } : {}),
   });
   let transaction: Transaction | undefined;
+  let closed = false;
 
   function toMessages(msgs: KafkaMessage[]) {
     return msgs.map((m) => ({
@@ -75,7 +82,8 @@ export function createKafkaSink(opts: KafkaSinkOptions): KafkaSink {
 
   function openTransaction(action: string): Transaction {
     if (!transactionalId) throw new Error(`kafka sink for ${where}: ${action} needs a transactional sink`);
-    if (!transaction) throw new Error(`kafka sink for ${where}: ${action} needs an open transaction (beginTransaction())`);
+    if (!transaction)
+      throw new Error(`kafka sink for ${where}: ${action} needs an open transaction (beginTransaction())`);
     return transaction;
   }
 
@@ -94,7 +102,8 @@ export function createKafkaSink(opts: KafkaSinkOptions): KafkaSink {
     },
 
     async beginTransaction() {
-      if (!transactionalId) throw new Error(`kafka sink for ${where}: beginTransaction() needs a transactional sink`);
+      if (!transactionalId)
+        throw new Error(`kafka sink for ${where}: beginTransaction() needs a transactional sink`);
       if (transaction) throw new Error(`kafka sink for ${where}: a transaction is already open`);
       try {
         transaction = await producer.beginTransaction();
@@ -124,7 +133,10 @@ export function createKafkaSink(opts: KafkaSinkOptions): KafkaSink {
           } as unknown as Parameters<Transaction['addOffset']>[0]);
         }
       } catch (error) {
-        throw kafkaError(`could not add offsets of group "${metadata.groupId}" to the transaction on ${where}`, error);
+        throw kafkaError(
+          `could not add offsets of group "${metadata.groupId}" to the transaction on ${where}`,
+          error,
+        );
       }
     },
 
@@ -149,6 +161,8 @@ export function createKafkaSink(opts: KafkaSinkOptions): KafkaSink {
     },
 
     async close() {
+      if (closed) return;
+      closed = true;
       if (transaction) {
         await transaction.abort().catch(() => {});
         transaction = undefined;
@@ -158,7 +172,11 @@ export function createKafkaSink(opts: KafkaSinkOptions): KafkaSink {
   };
 
   async function groupCoordinator(groupId: string): Promise<number> {
-    const lookup = new Consumer({ clientId: 'weir-coordinator-lookup', groupId, bootstrapBrokers: opts.brokers });
+    const lookup = new Consumer({
+      clientId: 'weir-coordinator-lookup',
+      groupId,
+      bootstrapBrokers: opts.brokers,
+    });
     try {
       return await lookup.findGroupCoordinator();
     } catch (error) {
