@@ -13,11 +13,21 @@ export function table(rows: string[][]): string {
 
 export function printSummary(project: Project, c: Counters, seconds?: number): void {
   const head = seconds === undefined ? '' : ` in ${seconds.toFixed(1)} s`;
-  console.log(`read ${n(c.recordsRead)} records${head}; ${n(c.unrouted)} matched no table${c.sourceErrors ? `, ${n(c.sourceErrors)} rejected by the source` : ''}`);
+  console.log(
+    `read ${n(c.recordsRead)} records${head}; ${n(c.unrouted)} matched no table${c.sourceErrors ? `, ${n(c.sourceErrors)} rejected by the source` : ''}`,
+  );
   const tableRows = [['table', 'in', 'out', 'dropped', 'errored', 'user counters']];
   for (const t of project.tables) {
-    const x = c.tables[t.name] ?? { recordsIn: 0, recordsOut: 0, recordsDropped: 0, recordsErrored: 0, user: {} };
-    const user = Object.entries(x.user).map(([k, v]) => `${k}=${n(v)}`).join(' ');
+    const x = c.tables[t.name] ?? {
+      recordsIn: 0,
+      recordsOut: 0,
+      recordsDropped: 0,
+      recordsErrored: 0,
+      user: {},
+    };
+    const user = Object.entries(x.user)
+      .map(([k, v]) => `${k}=${n(v)}`)
+      .join(' ');
     tableRows.push([t.name, n(x.recordsIn), n(x.recordsOut), n(x.recordsDropped), n(x.recordsErrored), user]);
   }
   console.log(`\n${table(tableRows)}`);

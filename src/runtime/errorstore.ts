@@ -6,7 +6,12 @@ import type { Row } from '../core/record.ts';
 import type { Column, LogicalType } from '../core/types.ts';
 
 const t = (kind: 'STRING' | 'BIGINT' | 'BINARY'): LogicalType => ({ kind, nullable: true });
-const col = (name: string, type: LogicalType, comment: string): Column => ({ name, type, comment, onError: 'error' });
+const col = (name: string, type: LogicalType, comment: string): Column => ({
+  name,
+  type,
+  comment,
+  onError: 'error',
+});
 
 /** Columns of the error store (dt and code are partition columns). */
 export const ERROR_COLUMNS: Column[] = [

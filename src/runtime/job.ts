@@ -9,18 +9,18 @@
 // Recovery (recover.ts) replays step 3 of every last manifest and deletes orphaned in-progress files.
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StageError } from '../core/errors.ts';
-import type { ErrorRecord } from '../core/errors.ts';
-import type { RawRecord } from '../core/record.ts';
 import type { Project } from '../config/project.ts';
-import { isOversized, resolveFiles, SplitReader, type SplitPosition } from '../connectors/files/source.ts';
+import { isOversized, resolveFiles, type SplitPosition, SplitReader } from '../connectors/files/source.ts';
+import { commitFiles } from '../connectors/warehouse/commit.ts';
 import { createTableLoader, type TableLoader } from '../connectors/warehouse/loader.ts';
 import { tableLocation } from '../connectors/warehouse/paths.ts';
+import type { ErrorRecord } from '../core/errors.ts';
+import { StageError } from '../core/errors.ts';
+import type { RawRecord } from '../core/record.ts';
 import { addCounters, type Counters, emptyCounters, expireDated } from '../metrics/counters.ts';
 import { type Manifest, type PartitionRef, type PendingFileRef, writeManifest } from './checkpoint.ts';
 import { ERROR_COLUMNS, ERROR_PARTITIONS, errorRow, errorStoreLocation } from './errorstore.ts';
 import { compilePipeline } from './pipeline.ts';
-import { commitFiles } from '../connectors/warehouse/commit.ts';
 
 export interface PartitionRegistrar {
   addPartitions(partitions: PartitionRef[]): Promise<void>;
@@ -148,14 +148,21 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
       if (known.has(file)) continue;
       known.add(file);
       if (ownerOf(file, workers) !== worker) continue;
-      const reader = new SplitReader(file, opts.positions.get(file) ?? { offset: 0, line: 0 }, { maxRecordBytes });
+      const reader = new SplitReader(file, opts.positions.get(file) ?? { offset: 0, line: 0 }, {
+        maxRecordBytes,
+      });
       reader.follow = opts.follow;
       readers.push(reader);
     }
   }
   if (sourceConfig.stdin) {
     if (worker === 0) {
-      const reader = new SplitReader('stdin', { offset: 0, line: 0 }, { maxRecordBytes }, async () => process.stdin);
+      const reader = new SplitReader(
+        'stdin',
+        { offset: 0, line: 0 },
+        { maxRecordBytes },
+        async () => process.stdin,
+      );
       readers.push(reader);
     }
   } else {

@@ -8,9 +8,9 @@ import type { Project } from '../config/project.ts';
 import { resolveFiles } from '../connectors/files/source.ts';
 import { type Catalog, localCatalog } from '../connectors/warehouse/catalog.ts';
 import { commitFiles, deleteOrphans } from '../connectors/warehouse/commit.ts';
-import { printType } from '../types/print.ts';
 import { type Counters, sumCounters } from '../metrics/counters.ts';
-import { mergePositions, readManifests, type Manifest, type PartitionRef } from './checkpoint.ts';
+import { printType } from '../types/print.ts';
+import { type Manifest, mergePositions, type PartitionRef, readManifests } from './checkpoint.ts';
 import { errorStoreLocation } from './errorstore.ts';
 import { hiveTargets, ownerOf, type Progress, runWorker, sinkColumns } from './job.ts';
 
@@ -110,12 +110,15 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
     },
   };
 
+  const stopAll = new AbortController();
+  opts.signal?.addEventListener('abort', () => stopAll.abort(), { once: true });
   const jobs = Object.entries(project.config.sources).map(async ([source, config]) => {
     const manifests = await readManifests(root, source);
     const positions = mergePositions(manifests);
     const splits = await splitsOf(project, source);
     const cores = opts.workers ?? availableParallelism();
-    const workers = config.stdin || config.files?.follow || opts.follow ? 1 : Math.max(1, Math.min(cores, splits));
+    const workers =
+      config.stdin || config.files?.follow || opts.follow ? 1 : Math.max(1, Math.min(cores, splits));
     summary.sources[source] = { workers, splits };
     const previousOf = (w: number): Manifest | undefined =>
       manifests.find((m) => m.worker === w && m.source === source);
@@ -137,14 +140,22 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
           worker: 0,
           previous: previousOf(0),
           catalog: registrar,
-          signal: opts.signal,
+          signal: stopAll.signal,
           onProgress: (p) => opts.onProgress?.(source, p),
         }),
       );
     } else {
       await Promise.all(
         Array.from({ length: workers }, (_, w) =>
-          runInThread({ ...base, worker: w, previous: previousOf(w) }, registrar, opts, (c) => results.push(c)),
+          runInThread(
+            { ...base, worker: w, previous: previousOf(w) },
+            registrar,
+            { ...opts, signal: stopAll.signal },
+            (c) => results.push(c),
+          ).catch((e) => {
+            stopAll.abort(); // one worker failing stops its siblings (each takes a final checkpoint)
+            throw e;
+          }),
         ),
       );
     }
@@ -179,6 +190,7 @@ function runInThread(
   opts: RunOptions,
   done: (c: Counters) => void,
 ): Promise<void> {
+  let failure: string | undefined;
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./worker-thread.ts', import.meta.url), {
       workerData: { ...data, project: { dir: data.project.dir } },
@@ -197,13 +209,18 @@ function runInThread(
         opts.onProgress?.(data.source, msg.progress);
       } else if (msg.type === 'done') {
         done(msg.counters);
+      } else if (msg.type === 'failed') {
+        failure = msg.message;
       }
     });
     worker.on('error', reject);
     worker.on('exit', (code) => {
       opts.signal?.removeEventListener('abort', stop);
       if (code === 0) resolve();
-      else reject(new Error(`worker ${data.worker} of source ${data.source} stopped with code ${code}`));
+      else
+        reject(
+          new Error(failure ?? `worker ${data.worker} of source ${data.source} stopped with code ${code}`),
+        );
     });
   });
 }

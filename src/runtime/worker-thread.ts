@@ -3,6 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadProject } from '../config/load.ts';
 import type { PartitionRef } from './checkpoint.ts';
+import { explainError } from './io-errors.ts';
 import { runWorker } from './job.ts';
 
 const port = parentPort!;
@@ -20,20 +21,28 @@ port.on('message', (msg) => {
     else w?.resolve();
   }
 });
-const counters = await runWorker({
-  ...workerData,
-  project: loaded.project,
-  signal: abort.signal,
-  catalog: {
-    addPartitions(partitions: PartitionRef[]) {
-      const id = nextId++;
-      return new Promise<void>((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
-        port.postMessage({ type: 'partitions', id, partitions });
-      });
+let counters: Awaited<ReturnType<typeof runWorker>>;
+try {
+  counters = await runWorker({
+    ...workerData,
+    project: loaded.project,
+    signal: abort.signal,
+    catalog: {
+      addPartitions(partitions: PartitionRef[]) {
+        const id = nextId++;
+        return new Promise<void>((resolve, reject) => {
+          waiting.set(id, { resolve, reject });
+          port.postMessage({ type: 'partitions', id, partitions });
+        });
+      },
     },
-  },
-  onProgress: (progress) => port.postMessage({ type: 'progress', progress }),
-});
+    onProgress: (progress) => port.postMessage({ type: 'progress', progress }),
+  });
+} catch (e) {
+  // Errors lose their errno code crossing threads: explain them here.
+  port.postMessage({ type: 'failed', message: explainError(e) });
+  port.close();
+  process.exit(1);
+}
 port.postMessage({ type: 'done', counters });
 port.close();

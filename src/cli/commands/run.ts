@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { explainError } from '../../runtime/io-errors.ts';
 import { runProject } from '../../runtime/run.ts';
 import { loadOrReport } from '../load.ts';
 import { printSummary } from '../summary.ts';
@@ -66,7 +67,7 @@ export async function run(args: string[]): Promise<number> {
     else printSummary(project, summary.counters, summary.seconds);
     return 0;
   } catch (e) {
-    console.error(`weir run: ${(e as Error).message}`);
+    console.error(`weir run: stopped: ${explainError(e)}`);
     console.error(
       'Committed data is intact; fix the problem and run again to resume from the last checkpoint.',
     );

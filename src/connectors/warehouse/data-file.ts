@@ -1,5 +1,5 @@
 // One open data file of a partition: rows in, bytes out, in one of the three formats.
-import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, rmSync, writeSync } from 'node:fs';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
 import type { CompressionCodec } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
@@ -78,6 +78,8 @@ class LineDataFile implements DataFileWriter {
 
   close(): number {
     this.flush();
+    // Durable before the checkpoint manifest names it.
+    fsyncSync(this.fd);
     closeSync(this.fd);
     return this.bytes;
   }
@@ -185,6 +187,7 @@ class ParquetDataFile implements DataFileWriter {
     this.flushRowGroup();
     void this.parquet.finish();
     const size = this.writer.offset;
+    fsyncSync(this.fd);
     closeSync(this.fd);
     return size;
   }
