@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   CAST: 'a value could not be cast to the declared type',
   NOT_NULL: 'a NOT NULL column got no value',
   SINK: 'a loader could not write the row',
+  DECODE_AVRO: 'the Kafka message is not Confluent-framed Avro that its registered schema decodes',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

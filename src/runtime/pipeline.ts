@@ -6,7 +6,7 @@
 
 import type { Project, ResolvedSink, ResolvedTable } from '../config/project.ts';
 import type { ErrorRecord } from '../core/errors.ts';
-import type { RawRecord, Row } from '../core/record.ts';
+import type { RawRecord, Row, SourcePosition } from '../core/record.ts';
 import type { CounterDelta, TableCounters } from '../metrics/counters.ts';
 import { compileRouter } from '../stages/filter/router.ts';
 import type { UdfRunner } from '../udf/types.ts';
@@ -25,6 +25,8 @@ export interface Pipeline {
 
 export interface BatchResult {
   rows: Map<string /* sink name */, Row[]>;
+  /** Per sink, parallel to `rows`: the source position each row came from (for record ids). */
+  origins: Map<string, SourcePosition[]>;
   /** rows per table after drop_when, before sinks (for preview) */
   tableRows: Map<string, Row[]>;
   errors: ErrorRecord[];
@@ -143,12 +145,14 @@ export async function compilePipeline(
     }
     const tableRows: Row[] = [];
     const sinkRows: Row[][] = p.finish.splitter.targets.map(() => []);
-    p.finish.run(items, batch, tableRows, sinkRows);
+    const sinkOrigins: SourcePosition[][] = p.finish.splitter.targets.map(() => []);
+    p.finish.run(items, batch, tableRows, sinkRows, sinkOrigins);
     result.tableRows.set(p.name, tableRows);
     result.counters.tables[p.name] = counters;
     p.finish.splitter.targets.forEach((target, i) => {
       const rows = sinkRows[i]!;
       result.rows.set(target.sink, rows);
+      result.origins.set(target.sink, sinkOrigins[i]!);
       result.counters.sinks[target.sink] = {
         recordsIn: tableRows.length,
         recordsOut: rows.length,
@@ -162,6 +166,7 @@ export async function compilePipeline(
       const time = Date.now();
       const result: BatchResult = {
         rows: new Map(),
+        origins: new Map(),
         tableRows: new Map(),
         errors: [],
         counters: { tables: {}, sinks: {}, unrouted: 0 },

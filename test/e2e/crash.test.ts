@@ -130,7 +130,7 @@ test(`crash test: ${RECORDS} records, ${KILLS} SIGKILLs, exactly once`, { timeou
   let kills = 0;
   let finished = false;
   while (kills < KILLS) {
-    const r = await runOnce(dir, 400 + Math.floor(rand() * 2600));
+    const r = await runOnce(dir, 300 + Math.floor(rand() * 1500));
     if (r.signal === 'SIGKILL') kills++;
     else {
       assert.equal(r.code, 0, r.stderr);
@@ -143,7 +143,7 @@ test(`crash test: ${RECORDS} records, ${KILLS} SIGKILLs, exactly once`, { timeou
     const r = await runOnce(dir, null);
     assert.equal(r.code, 0, r.stderr);
   }
-  assert.ok(kills >= Math.min(KILLS, 5), `only ${kills} kills landed; input too small for the machine`);
+  assert.equal(kills, KILLS, `only ${kills} kills landed before the input ran out; make WEIR_CRASH_RECORDS larger`);
 
   const loaded = await loadProject(dir);
   assert.ok(loaded.ok);

@@ -17,6 +17,8 @@ export interface KafkaSinkOptions {
 }
 
 export interface KafkaMessage {
+  /** Another topic than the sink's (one transactional producer writing several topics). */
+  topic?: string;
   key?: Buffer | string;
   value: Buffer | string;
   headers?: Record<string, string>;
@@ -24,7 +26,7 @@ export interface KafkaMessage {
 
 export interface KafkaSink {
   /** Writes messages (inside the open transaction, for a transactional sink); resolves once all are acknowledged. */
-  send(msgs: KafkaMessage[]): Promise<void>;
+  send(msgs: KafkaMessage[], options?: { compression?: KafkaCompression }): Promise<void>;
   beginTransaction(): Promise<void>;
   /**
    * Adds the group's next-offsets (`{ 'topic/partition': offset }`) to the open transaction, so they
@@ -71,7 +73,7 @@ export function createKafkaSink(opts: KafkaSinkOptions): KafkaSink {
 
   function toMessages(msgs: KafkaMessage[]) {
     return msgs.map((m) => ({
-      topic: opts.topic,
+      topic: m.topic ?? opts.topic,
       value: Buffer.from(m.value),
       ...(m.key === undefined ? {} : { key: Buffer.from(m.key) }),
       ...(m.headers
@@ -88,14 +90,15 @@ export function createKafkaSink(opts: KafkaSinkOptions): KafkaSink {
   }
 
   return {
-    async send(msgs) {
+    async send(msgs, options = {}) {
       if (msgs.length === 0) return;
       if (transactionalId && !transaction) {
         throw new Error(`kafka sink for ${where} is transactional: call beginTransaction() before send()`);
       }
       try {
-        if (transaction) await transaction.send({ messages: toMessages(msgs) });
-        else await producer.send({ messages: toMessages(msgs) });
+        const compression = options.compression ? { compression: options.compression } : {};
+        if (transaction) await transaction.send({ messages: toMessages(msgs), ...compression });
+        else await producer.send({ messages: toMessages(msgs), ...compression });
       } catch (error) {
         throw kafkaError(`could not write ${msgs.length} message(s) to ${where}`, error);
       }

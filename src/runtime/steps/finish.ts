@@ -3,7 +3,7 @@
 import { formatPath } from '../../config/problems.ts';
 import type { ResolvedSink, ResolvedTable } from '../../config/project.ts';
 import { StageError } from '../../core/errors.ts';
-import type { ParsedRecord, Row } from '../../core/record.ts';
+import type { ParsedRecord, Row, SourcePosition } from '../../core/record.ts';
 import { compileFormatter } from '../../stages/formatter/index.ts';
 import { type Condition, compileCondition } from '../../stages/splitter/condition.ts';
 import { compileSplitter, type Splitter } from '../../stages/splitter/index.ts';
@@ -12,8 +12,11 @@ import type { Item, TableBatch } from './types.ts';
 
 export interface Finish {
   splitter: Splitter;
-  /** Formats and sorts the items: rows kept for the table, rows per target index of the splitter. */
-  run(items: Item[], batch: TableBatch, tableRows: Row[], sinkRows: Row[][]): void;
+  /**
+   * Formats and sorts the items: rows kept for the table, rows per target index of the splitter and,
+   * parallel to those, the source position each sink row came from.
+   */
+  run(items: Item[], batch: TableBatch, tableRows: Row[], sinkRows: Row[][], sinkOrigins?: SourcePosition[][]): void;
 }
 
 function labelled(what: string, e: unknown): unknown {
@@ -41,7 +44,7 @@ export function compileFinish(table: ResolvedTable, sinks: ResolvedSink[]): Fini
 
   return {
     splitter,
-    run(items, batch, tableRows, sinkRows) {
+    run(items, batch, tableRows, sinkRows, sinkOrigins) {
       const c = batch.counters;
       for (const name of counters.map((x) => x.name)) c.user[name] ??= 0;
       for (const item of items) {
@@ -80,7 +83,9 @@ export function compileFinish(table: ResolvedTable, sinks: ResolvedSink[]): Fini
         for (const name of hits) c.user[name]! += 1;
         tableRows.push(row);
         takes.forEach((take, i) => {
-          if (take) sinkRows[i]!.push(sinkStats[i]!.pick(row));
+          if (!take) return;
+          sinkRows[i]!.push(sinkStats[i]!.pick(row));
+          sinkOrigins?.[i]!.push(item.raw.position);
         });
       }
     },

@@ -37,7 +37,8 @@ function udfFailure(runner: UdfRunner, o: Extract<UdfOutcome, { ok: false }>, pr
     code,
     stage: preprocess ? 'preprocess' : 'extend',
     errorClass: o.errorClass,
-    message: `${runner.ref}: ${o.message}${trace}`,
+    // Runners name the UDF themselves in some messages ("udf/x.js#f returned a number; ...").
+    message: `${o.message.startsWith(runner.ref) ? '' : `${runner.ref}: `}${o.message}${trace}`,
   };
 }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { StageError } from '../../core/errors.ts';
 import { compileFlatten, type FlattenConfig } from './flatten.ts';
 
 const cfg = (over: Partial<FlattenConfig>): FlattenConfig => ({
@@ -74,4 +75,21 @@ test('unicode, NUL and __proto__ keys stay plain own fields', () => {
   const out = compileFlatten(cfg({}))(rec);
   assert.deepEqual(Object.keys(out), ['role_勇者_\u0000', 'role___proto___x']);
   assert.equal(Object.getPrototypeOf(out), Object.prototype);
+});
+
+test('a flattened name the record already has is EXTEND_FLATTEN, not a silent overwrite', () => {
+  const f = compileFlatten(cfg({}));
+  assert.throws(
+    () => f({ role_id: 4, role: { id: 5 } }),
+    (e: unknown) =>
+      e instanceof StageError &&
+      e.code === 'EXTEND_FLATTEN' &&
+      e.field === 'role_id' &&
+      e.message.includes('"role_id"'),
+  );
+  // two nested paths joined into one name collide as well
+  assert.throws(() => f({ role: { a_b: 1, a: { b: 2 } } }), /"role_a_b"/);
+  // keep_original with an empty prefix: a key named like the field itself
+  assert.throws(() => compileFlatten(cfg({ prefix: '', keep_original: true }))({ role: { role: 1 } }), /"role"/);
+  assert.deepEqual(compileFlatten(cfg({ prefix: 'r_' }))({ role_id: 4, role: { id: 5 } }), { role_id: 4, r_id: 5 });
 });

@@ -1,6 +1,7 @@
 // The flatten extender: nested objects (and optionally arrays) under one field become top-level
 // fields named prefix + path joined by the separator. Iterative, so any nesting depth is safe.
 import type { ExtenderConfig } from '../../config/model.ts';
+import { StageError } from '../../core/errors.ts';
 import type { ParsedRecord } from '../../core/record.ts';
 
 export type FlattenConfig = Extract<ExtenderConfig, { flatten: unknown }>['flatten'];
@@ -15,6 +16,15 @@ function setField(rec: ParsedRecord, key: string, value: unknown): void {
   if (key === '__proto__')
     Object.defineProperty(rec, key, { value, enumerable: true, writable: true, configurable: true });
   else rec[key] = value;
+}
+
+// Overwriting silently would lose one of the two values.
+function collision(field: string, name: string): StageError {
+  return new StageError(
+    'EXTEND_FLATTEN',
+    `flattening ${field} gives the field "${name}", which the record already has; set a prefix or separator that keeps the names apart`,
+    { field: name, errorClass: 'NameCollision' },
+  );
 }
 
 export function compileFlatten(cfg: FlattenConfig): (rec: ParsedRecord) => ParsedRecord {
@@ -53,6 +63,7 @@ export function compileFlatten(cfg: FlattenConfig): (rec: ParsedRecord) => Parse
     while (stack.length > 0) {
       const [name, value, depth] = stack.pop()!;
       if (depth < maxDepth && splittable(value)) pushChildren(name, value, depth + 1);
+      else if (Object.hasOwn(out, name)) throw collision(field, name);
       else setField(out, name, value);
     }
     return out;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FilterConfig } from '../../config/model.ts';
+import { StageError } from '../../core/errors.ts';
 import { compileRouter } from './router.ts';
 
 type Tables = Array<{ name: string; filter?: FilterConfig }>;
@@ -65,6 +66,18 @@ test('regex runs only after the keywords matched, and must match too', () => {
     () => compileRouter([{ name: 't', filter: { regex: '(a)\\1' } }]),
     /tables\.t\.filter\.regex: .*backreference/,
   );
+});
+
+test('a filter regex that gives up on a huge record is FILTER_REGEX, not a crash', () => {
+  const long = `${'a'.repeat(10_000_000)}!`;
+  for (const r of routers([{ name: 'ab', filter: { regex: '^(a|b)*c' } }])) {
+    assert.throws(
+      () => r.route(long),
+      (e: unknown) =>
+        e instanceof StageError && e.code === 'FILTER_REGEX' && /table ab: filter regex failed: .*gave up/.test(e.message),
+    );
+    assert.deepEqual(r.route('abbc'), ['ab']);
+  }
 });
 
 test('1,000 tables: automaton routes the same as includes, on a 1 MB line too', () => {

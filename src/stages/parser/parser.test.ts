@@ -145,6 +145,19 @@ test('user regex: ReDoS patterns finish in milliseconds on both engines', () => 
   assert.equal(compileUserRegex('^a{1,1000}$').engine, 're2js');
 });
 
+test('a record too long for the pattern is PARSE_REGEX_TIMEOUT, in the regex and the oplog header', () => {
+  // V8 throws RangeError when ^(a|b)* backtracks over millions of characters
+  const long = `${'a'.repeat(10_000_000)}!`;
+  const regex = compileParser({ regex: { pattern: '^(?<ab>(a|b)*)c' } });
+  const e = stageError(() => regex(long), 'PARSE_REGEX_TIMEOUT');
+  assert.equal(e.errorClass, 'RangeError');
+  assert.match(e.message, /gave up on this record of 10000001 characters.*simplify the pattern/);
+  stageError(() => regex('aab'), 'PARSE_REGEX_NO_MATCH');
+  const oplog = compileParser({ oplog: { header: '^(?<h>(a|b)*)\\|' } });
+  stageError(() => oplog(`${long}|{}`), 'PARSE_REGEX_TIMEOUT');
+  assert.deepEqual(oplog('ab|{"x":1}'), { x: 1, h: 'ab' });
+});
+
 test('user regex: unbounded features are refused; Python-style and \\p groups work', () => {
   assert.throws(() => compileUserRegex('(a)\\1'), /backreference.*stall/);
   assert.throws(() => compileUserRegex('a(?=b)'), /lookahead/);

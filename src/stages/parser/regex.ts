@@ -10,6 +10,7 @@
 // a pattern neither can bound (backreferences, lookahead) is refused with a plain message.
 import v8 from 'node:v8';
 import { RE2JS } from 're2js';
+import { StageError } from '../../core/errors.ts';
 
 v8.setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
 // Lets us ask V8 whether a pattern can run linearly (the `l` flag); it changes nothing else.
@@ -90,10 +91,28 @@ function copyGroups(groups: Record<string, string | undefined> | undefined): Rec
   return out;
 }
 
+// V8 bounds the time a regex takes but not its backtrack stack: a pattern like ^(a|b)*c on a
+// line of megabytes throws RangeError. That is the record's size meeting the pattern, so it is
+// this record's error, not the job's.
+function gaveUp(pattern: string, text: string, e: unknown): unknown {
+  if (!(e instanceof RangeError)) return e;
+  return new StageError(
+    'PARSE_REGEX_TIMEOUT',
+    `the regex /${pattern}/ gave up on this record of ${text.length} characters (${e.message}); ` +
+      'simplify the pattern, e.g. avoid a repeated group like (a|b)* running over the whole line',
+    { errorClass: 'RangeError', cause: e },
+  );
+}
+
 function nativeRegex(pattern: string, re: RegExp): UserRegex {
   const groupNames = namesOf(pattern);
   const match = (text: string): UserRegexMatch | null => {
-    const m = re.exec(text);
+    let m: RegExpExecArray | null;
+    try {
+      m = re.exec(text);
+    } catch (e) {
+      throw gaveUp(pattern, text, e);
+    }
     return m ? { groups: copyGroups(m.groups), end: m.index + m[0].length } : null;
   };
   return {
@@ -102,7 +121,13 @@ function nativeRegex(pattern: string, re: RegExp): UserRegex {
     groupNames,
     match,
     exec: (text) => match(text)?.groups ?? null,
-    test: (text) => re.test(text),
+    test: (text) => {
+      try {
+        return re.test(text);
+      } catch (e) {
+        throw gaveUp(pattern, text, e);
+      }
+    },
   };
 }
 
