@@ -1,26 +1,32 @@
 // One worker of a job: reads its splits of one source, runs every table of the source over that
-// single read, loads rows into in-progress files and commits them at checkpoints.
+// single read, loads rows into in-progress files (and Kafka topics) and commits them at checkpoints.
 //
 // Checkpoint protocol (exactly-once into the warehouse):
 //   1. close open files (prepareCommit) → files to commit
 //   2. write the manifest (files, partitions, positions, counters) atomically
 //   3. rename files to their final names, register partitions in the catalog
-//   4. acknowledge the source (files: nothing to do; Kafka: commit offsets)
-// Recovery (recover.ts) replays step 3 of every last manifest and deletes orphaned in-progress files.
+//   4. transactional Kafka jobs: commit the Kafka transaction together with the source offsets
+//   5. acknowledge the source (files: nothing to do; Kafka: commit offsets to the group)
+// Recovery (run.ts) replays step 3 of every last manifest and deletes orphaned in-progress files.
+// A Kafka rebalance takes a checkpoint (steps 1-4) before partitions are given up.
 import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { rm } from 'node:fs/promises';
 import type { Project } from '../config/project.ts';
-import { isOversized, resolveFiles, type SplitPosition, SplitReader } from '../connectors/files/source.ts';
+import type { SplitPosition } from '../connectors/files/source.ts';
 import { commitFiles } from '../connectors/warehouse/commit.ts';
 import { createTableLoader, type TableLoader } from '../connectors/warehouse/loader.ts';
 import { tableLocation } from '../connectors/warehouse/paths.ts';
-import type { ErrorRecord } from '../core/errors.ts';
-import { StageError } from '../core/errors.ts';
-import type { RawRecord } from '../core/record.ts';
+import type { ErrorRecord, StageError } from '../core/errors.ts';
+import type { RawRecord, SourcePosition } from '../core/record.ts';
 import { addCounters, type Counters, emptyCounters, expireDated } from '../metrics/counters.ts';
 import { type Manifest, type PartitionRef, type PendingFileRef, writeManifest } from './checkpoint.ts';
+import { sinkColumns } from './columns.ts';
 import { ERROR_COLUMNS, ERROR_PARTITIONS, errorRow, errorStoreLocation } from './errorstore.ts';
-import { compilePipeline } from './pipeline.ts';
+import { createFilesInput, type SourceInput } from './input.ts';
+import { createKafkaInput, type KafkaInput } from './kafka-input.ts';
+import { createKafkaTargets, type KafkaTargets } from './kafka-output.ts';
+import { compilePipeline, type Pipeline } from './pipeline.ts';
+import { type JobPlan, planJobs } from './plan.ts';
 
 export interface PartitionRegistrar {
   addPartitions(partitions: PartitionRef[]): Promise<void>;
@@ -29,11 +35,16 @@ export interface PartitionRegistrar {
 export interface WorkerOptions {
   project: Project;
   source: string;
+  /** The job this worker belongs to (default: the source's first job). */
+  job?: JobPlan;
+  /** Worker id: files: index among `workers`; Kafka: the id of this group member's manifest. */
   worker: number;
   workers: number;
   /** Unique per process start; part of file names so attempts never collide. */
   runId: string;
   follow: boolean;
+  /** Kafka: stop once the end offsets seen at start are reached. */
+  untilEnd?: boolean;
   batchSize: number;
   checkpointDir: string;
   /** Committed positions of every split of the source (from all manifests). */
@@ -45,6 +56,8 @@ export interface WorkerOptions {
   onProgress?: (p: Progress) => void;
   /** Test hook: called after each checkpoint commit. */
   onCheckpoint?: (m: Manifest) => void;
+  /** Plain status lines (waiting for a broker, skipped offset commits). */
+  log?: (line: string) => void;
 }
 
 export interface Progress {
@@ -63,6 +76,14 @@ export interface HiveTarget {
   location: string;
   partitionedBy: string[];
   loader: TableLoader;
+}
+
+/** A worker that could not start because of its configuration: retrying does not help. */
+export class WorkerSetupError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'WorkerSetupError';
+  }
 }
 
 /** Which worker owns a split: stable across restarts with the same worker count. */
@@ -90,83 +111,137 @@ export function hiveTargets(project: Project, source: string): Omit<HiveTarget, 
   return out;
 }
 
-export function sinkColumns(project: Project, sinkName: string) {
-  const sink = project.sinks.find((s) => s.name === sinkName)!;
-  const table = project.tables.find((t) => t.name === sink.config.table)!;
-  const wanted = sink.config.columns;
-  if (!wanted) return table.columns;
-  const keep = new Set([...wanted, ...(sink.config.hive?.partitioned_by ?? [])]);
-  return table.columns.filter((c) => keep.has(c.name));
-}
+export { sinkColumns };
 
 /** The partition folder is the final file's folder (loader layout: <location>/<k=v>/.../part-*). */
 function partitionLocation(final: string): string {
   return final.slice(0, final.lastIndexOf('/'));
 }
 
+/** Runs `fn` calls one at a time: batches and rebalance checkpoints never interleave. */
+function serializer() {
+  let chain: Promise<unknown> = Promise.resolve();
+  return <T>(fn: () => Promise<T>): Promise<T> => {
+    const result = chain.then(fn);
+    chain = result.catch(() => {});
+    return result;
+  };
+}
+
 export async function runWorker(opts: WorkerOptions): Promise<Counters> {
   const { project, source, worker, workers } = opts;
-  const sourceConfig = project.config.sources[source];
+  const job = opts.job ?? planJobs(project).find((j) => j.source === source)!;
+  const sourceConfig = project.config.sources[source]!;
+  const log = opts.log ?? ((line: string) => console.error(line));
   const counters: Counters = opts.previous ? structuredClone(opts.previous.counters) : emptyCounters();
   let epoch = opts.previous?.epoch ?? 0;
+  // Positions of every split this worker ever checkpointed: a split given up in a rebalance keeps
+  // its last position here, so the next owner finds it even when the offset commit failed.
+  let positions: Manifest['positions'] = { ...(opts.previous?.positions ?? {}) };
   const prefix = `part-${opts.runId}-w${worker}-`;
+  const exclusive = serializer();
 
-  const pipeline = await compilePipeline(project, source);
-  const targets: HiveTarget[] = hiveTargets(project, source).map((t) => {
-    const sink = project.sinks.find((s) => s.name === t.sink)!.config.hive!;
-    return {
-      ...t,
-      loader: createTableLoader({
-        location: t.location,
-        columns: sinkColumns(project, t.sink),
-        partitionedBy: t.partitionedBy,
-        format: sink.format,
-        compression: sink.compression,
-        rolling: sink.rolling,
-        filePrefix: prefix,
-      }),
-    };
-  });
-  const errorsLocation = errorStoreLocation(project.warehouse, project.config.errors.location);
-  const errorLoader = createTableLoader({
-    location: errorsLocation,
-    columns: ERROR_COLUMNS,
-    partitionedBy: ERROR_PARTITIONS,
-    format: 'json',
-    compression: 'none',
-    rolling: { max_bytes: 64 * 1024 * 1024, max_rows: 1_000_000, max_seconds: 3600 },
-    filePrefix: prefix,
-  });
-
-  // Splits of this worker.
-  const readers: SplitReader[] = [];
-  const maxRecordBytes = sourceConfig.max_record_bytes;
-  const known = new Set<string>();
-  async function discover(): Promise<void> {
-    if (!sourceConfig.files) return;
-    for (const file of await resolveFiles(project.dir, sourceConfig.files.path)) {
-      if (known.has(file)) continue;
-      known.add(file);
-      if (ownerOf(file, workers) !== worker) continue;
-      const reader = new SplitReader(file, opts.positions.get(file) ?? { offset: 0, line: 0 }, {
-        maxRecordBytes,
-      });
-      reader.follow = opts.follow;
-      readers.push(reader);
-    }
+  let pipeline: Pipeline;
+  let kafka: KafkaTargets | undefined;
+  try {
+    pipeline = await compilePipeline(project, source, { sinks: (s) => job.sinks.includes(s.name) });
+  } catch (e) {
+    throw new WorkerSetupError((e as Error).message, { cause: e });
   }
-  if (sourceConfig.stdin) {
-    if (worker === 0) {
-      const reader = new SplitReader(
-        'stdin',
-        { offset: 0, line: 0 },
-        { maxRecordBytes },
-        async () => process.stdin,
-      );
-      readers.push(reader);
+  // Raw records of the batch in flight, for error records of rows a Kafka sink could not encode.
+  let inFlight: RawRecord[] = [];
+  const sinkErrors: ErrorRecord[] = [];
+  try {
+    kafka = await createKafkaTargets({
+      project,
+      job,
+      worker,
+      onRowError(sink: string, origin: SourcePosition, error: StageError) {
+        const raw = inFlight.find(
+          (r) => r.position.split === origin.split && r.position.offset === origin.offset,
+        );
+        sinkErrors.push({
+          code: error.code,
+          stage: 'loader',
+          table: project.sinks.find((s) => s.name === sink)?.config.table ?? null,
+          raw: raw?.bytes ?? new Uint8Array(0),
+          errorClass: error.errorClass,
+          message: error.message,
+          ...(error.field === undefined ? {} : { field: error.field }),
+          position: origin,
+          configVersion: project.version,
+          time: Date.now(),
+        });
+      },
+    });
+  } catch (e) {
+    await pipeline.close();
+    throw new WorkerSetupError((e as Error).message, { cause: e });
+  }
+
+  const targets: HiveTarget[] = hiveTargets(project, source)
+    .filter((t) => job.sinks.includes(t.sink))
+    .map((t) => {
+      const sink = project.sinks.find((s) => s.name === t.sink)!.config.hive!;
+      return {
+        ...t,
+        loader: createTableLoader({
+          location: t.location,
+          columns: sinkColumns(project, t.sink),
+          partitionedBy: t.partitionedBy,
+          format: sink.format,
+          compression: sink.compression,
+          rolling: sink.rolling,
+          filePrefix: prefix,
+        }),
+      };
+    });
+  const errorLoader = job.errors
+    ? createTableLoader({
+        location: errorStoreLocation(project.warehouse, project.config.errors.location),
+        columns: ERROR_COLUMNS,
+        partitionedBy: ERROR_PARTITIONS,
+        format: 'json',
+        compression: 'none',
+        rolling: { max_bytes: 64 * 1024 * 1024, max_rows: 1_000_000, max_seconds: 3600 },
+        filePrefix: prefix,
+      })
+    : undefined;
+
+  let kafkaInput: KafkaInput | undefined;
+  let input: SourceInput;
+  let finished = false;
+  try {
+    if (sourceConfig.kafka) {
+      kafkaInput = await createKafkaInput({
+        project,
+        source,
+        job: job.name,
+        group: job.group!,
+        worker,
+        checkpointDir: opts.checkpointDir,
+        positionsFromKafka: kafka?.transactional ?? false,
+        untilEnd: opts.untilEnd ?? false,
+        onRevoke: async () => {
+          if (!finished) await exclusive(() => checkpoint());
+        },
+        log,
+      });
+      input = kafkaInput;
+    } else {
+      input = await createFilesInput({
+        project,
+        source,
+        owns: (split) => ownerOf(split, workers) === worker,
+        isFirstWorker: worker === 0,
+        follow: opts.follow,
+        positions: opts.positions,
+      });
     }
-  } else {
-    await discover();
+  } catch (e) {
+    await kafka?.close();
+    await pipeline.close();
+    throw e;
   }
 
   let rolled: PendingFileRef[] = [];
@@ -174,14 +249,12 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
   const intervalMs = project.config.checkpoint.interval_seconds * 1000;
   let lastCheckpoint = Date.now();
 
-  async function checkpoint(): Promise<void> {
+  /** Steps 1-4 of the protocol; returns the positions to acknowledge to the source. */
+  async function checkpoint(): Promise<Manifest['positions']> {
     const pending: PendingFileRef[] = [...rolled];
     const partitions = new Map<string, PartitionRef>();
-    for (const t of targets) {
-      const files = await t.loader.prepareCommit();
-      pending.push(...files);
-    }
-    pending.push(...(await errorLoader.prepareCommit()));
+    for (const t of targets) pending.push(...(await t.loader.prepareCommit()));
+    if (errorLoader) pending.push(...(await errorLoader.prepareCommit()));
     for (const t of targets) {
       if (t.partitionedBy.length === 0) continue;
       for (const f of pending) {
@@ -196,11 +269,11 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
       }
     }
     expireDated(counters, project.config.counters.dated_ttl_days);
-    const positions: Manifest['positions'] = {};
-    for (const r of readers) positions[r.split] = r.position;
+    const now = input.positions();
+    positions = { ...positions, ...now };
     const manifest: Manifest = {
       format: 1,
-      source,
+      source: job.name,
       worker,
       epoch: ++epoch,
       configVersion: project.version,
@@ -211,87 +284,70 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
       counters,
     };
     await writeManifest(opts.checkpointDir, manifest);
+    rolled = [];
     await commitFiles(pending);
     if (manifest.partitions.length > 0) await opts.catalog.addPartitions(manifest.partitions);
-    rolled = [];
+    if (kafka?.transactional && kafkaInput) {
+      const offsets: Record<string, number> = {};
+      for (const [split, p] of Object.entries(now)) offsets[split] = p.offset;
+      await kafka.commit(offsets, kafkaInput.groupMetadata());
+    }
     lastCheckpoint = Date.now();
     progress.checkpoints++;
     progress.filesCommitted += pending.length;
     opts.onCheckpoint?.(manifest);
+    return now;
   }
 
-  function sourceError(r: RawRecord & { oversized: number }): ErrorRecord {
-    const e = new StageError(
-      'RECORD_TOO_LARGE',
-      `record of ${r.oversized} bytes is larger than max_record_bytes (${maxRecordBytes}); its first ${r.bytes.length} bytes are kept`,
-    );
-    return {
-      code: e.code,
-      stage: 'filter',
-      table: null,
-      raw: r.bytes,
-      errorClass: e.errorClass,
-      message: e.message,
-      position: r.position,
-      configVersion: project.version,
-      time: Date.now(),
-    };
-  }
-
-  let readerIndex = 0;
-  async function nextBatch(): Promise<RawRecord[]> {
-    const batch: RawRecord[] = [];
-    let idle = 0;
-    while (batch.length < opts.batchSize && idle < readers.length) {
-      const reader = readers[readerIndex % readers.length];
-      const got = await reader.next(opts.batchSize - batch.length);
-      if (got.length === 0) {
-        idle++;
-        readerIndex++;
-      } else {
-        idle = 0;
-        for (const r of got) batch.push(r);
-        if (reader.atEnd) readerIndex++;
-      }
+  /** Reads and loads one batch; false when there was nothing to read. */
+  async function step(): Promise<boolean> {
+    const batch = await input.read(opts.batchSize);
+    if (batch.read === 0) return false;
+    progress.bytesRead += batch.bytes;
+    inFlight = batch.records;
+    const result = await pipeline.process(batch.records);
+    for (const t of targets) {
+      const rows = result.rows.get(t.sink);
+      if (rows && rows.length > 0) await t.loader.write(rows);
     }
-    return batch;
+    if (kafka) await kafka.write(result.rows, result.origins);
+    inFlight = [];
+    const errors = [...batch.errors, ...result.errors, ...sinkErrors.splice(0)];
+    if (errors.length > 0 && errorLoader) await errorLoader.write(errors.map(errorRow));
+    addCounters(counters, result.counters, batch.read);
+    if (batch.errors.length > 0) counters.sourceErrors = (counters.sourceErrors ?? 0) + batch.errors.length;
+    progress.recordsRead += batch.read;
+    for (const t of targets) rolled.push(...(await t.loader.prepareCommit({ onlyDue: true })));
+    return true;
   }
 
+  const due = () => Date.now() - lastCheckpoint >= intervalMs;
+  let failed = true;
   try {
     for (;;) {
       if (opts.signal?.aborted) break;
-      const raw = readers.length > 0 ? await nextBatch() : [];
-      if (raw.length === 0) {
-        if (!opts.follow) break;
-        if (Date.now() - lastCheckpoint >= intervalMs) await checkpoint();
-        await sleep(200, undefined, { signal: opts.signal }).catch(() => {});
-        await discover();
-        continue;
-      }
-      const records: RawRecord[] = [];
-      const sourceErrors: ErrorRecord[] = [];
-      for (const r of raw) {
-        progress.bytesRead += r.bytes.length;
-        if (isOversized(r)) sourceErrors.push(sourceError(r));
-        else records.push(r);
-      }
-      const result = await pipeline.process(records);
-      for (const t of targets) {
-        const rows = result.rows.get(t.sink);
-        if (rows && rows.length > 0) await t.loader.write(rows);
-      }
-      const errors = sourceErrors.length > 0 ? [...sourceErrors, ...result.errors] : result.errors;
-      if (errors.length > 0) await errorLoader.write(errors.map(errorRow));
-      addCounters(counters, result.counters, raw.length);
-      if (sourceErrors.length > 0) counters.sourceErrors = (counters.sourceErrors ?? 0) + sourceErrors.length;
-      progress.recordsRead += raw.length;
-      for (const t of targets) rolled.push(...(await t.loader.prepareCommit({ onlyDue: true })));
-      if (Date.now() - lastCheckpoint >= intervalMs) await checkpoint();
+      const got = await exclusive(step);
+      if (due()) await input.acknowledge(await exclusive(checkpoint));
       opts.onProgress?.(progress);
+      if (!got) {
+        if (input.ended()) break;
+        await input.idle(opts.signal);
+      } else if (kafkaInput && input.ended()) break;
     }
-    await checkpoint();
+    await input.acknowledge(await exclusive(checkpoint));
+    failed = false;
   } finally {
-    for (const r of readers) await r.close();
+    finished = true;
+    if (failed) {
+      // Everything since the last checkpoint is dropped; a restart reads it again.
+      await Promise.allSettled([
+        ...targets.map((t) => t.loader.abort()),
+        errorLoader?.abort(),
+        ...rolled.map((f) => rm(f.inProgress, { force: true })),
+      ]);
+    }
+    await input.close();
+    await kafka?.close();
     await pipeline.close();
   }
   return counters;

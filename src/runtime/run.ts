@@ -1,8 +1,12 @@
-// Runs a project: one job per source; each job's splits are spread over workers (threads),
-// every worker running all tables of the source over its share of one read.
-import { randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
+// Runs a project: one job per source (two for a Kafka source with separate_realtime); a file job's
+// splits are spread over worker threads, every worker running all tables of the source over its
+// share of one read. A Kafka job's workers are members of one consumer group: this process runs
+// one (or --workers) of them, other processes of the same project join the same group.
+import { randomBytes, randomInt } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type { Project } from '../config/project.ts';
 import { resolveFiles } from '../connectors/files/source.ts';
@@ -12,7 +16,8 @@ import { type Counters, sumCounters } from '../metrics/counters.ts';
 import { printType } from '../types/print.ts';
 import { type Manifest, mergePositions, type PartitionRef, readManifests } from './checkpoint.ts';
 import { errorStoreLocation } from './errorstore.ts';
-import { hiveTargets, ownerOf, type Progress, runWorker, sinkColumns } from './job.ts';
+import { hiveTargets, type Progress, runWorker, sinkColumns, WorkerSetupError } from './job.ts';
+import { isRealtimeJob, type JobPlan, planJobs } from './plan.ts';
 
 export interface RunOptions {
   follow?: boolean;
@@ -21,6 +26,20 @@ export interface RunOptions {
   batchSize?: number;
   signal?: AbortSignal;
   onProgress?: (source: string, p: Progress) => void;
+  /** Kafka: this process's worker id (its manifest's name); default: a random id per process. */
+  workerId?: number;
+  /** Kafka: stop once every partition reached the end offset it had at start. */
+  untilEnd?: boolean;
+  /** Plain status lines (e.g. waiting for a Kafka broker); default: stderr. */
+  log?: (line: string) => void;
+}
+
+/** The share of a realtime job's counters that is its own: its sinks (the tables are counted by the warehouse job). */
+export function ownCounters(job: JobPlan, c: Counters): Counters {
+  if (!isRealtimeJob(job)) return c;
+  const dated: Counters['dated'] = {};
+  for (const [day, d] of Object.entries(c.dated)) dated[day] = { tables: {}, sinks: d.sinks, unrouted: 0 };
+  return { recordsRead: 0, tables: {}, sinks: c.sinks, unrouted: 0, dated };
 }
 
 export interface RunSummary {
@@ -61,14 +80,52 @@ async function registerTables(project: Project): Promise<Catalog> {
 export async function recover(project: Project, catalog: Catalog): Promise<void> {
   const root = checkpointRoot(project);
   const locations = new Set<string>([errorStoreLocation(project.warehouse, project.config.errors.location)]);
-  for (const source of Object.keys(project.config.sources)) {
-    for (const manifest of await readManifests(root, source)) {
+  for (const job of planJobs(project)) {
+    for (const manifest of await readManifests(root, job.name)) {
       await commitFiles(manifest.pending);
       await registerPartitions(catalog, manifest.partitions);
     }
-    for (const t of hiveTargets(project, source)) locations.add(t.location);
+    for (const t of hiveTargets(project, job.source)) locations.add(t.location);
   }
-  for (const location of locations) await deleteOrphans(location, new Set());
+  // In-progress files of runs still going (another `weir run` of this project) are not orphans.
+  const live = await liveRuns(root);
+  const spare = (name: string) => live.some((id) => name.startsWith(`.part-${id}`));
+  for (const location of locations) await deleteOrphans(location, new Set(), spare);
+}
+
+function liveDir(root: string): string {
+  return join(root, '_live');
+}
+
+/** Run ids of `weir run` processes that are alive (on this host: checked by pid; elsewhere: assumed). */
+async function liveRuns(root: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(liveDir(root));
+  } catch {
+    return [];
+  }
+  const live: string[] = [];
+  for (const name of names) {
+    try {
+      const { pid, host } = JSON.parse(await readFile(join(liveDir(root), name), 'utf8'));
+      if (host !== hostname()) live.push(name);
+      else {
+        process.kill(pid, 0);
+        live.push(name);
+      }
+    } catch {
+      await rm(join(liveDir(root), name), { force: true });
+    }
+  }
+  return live;
+}
+
+async function markLive(root: string, runId: string): Promise<() => Promise<void>> {
+  await mkdir(liveDir(root), { recursive: true });
+  const path = join(liveDir(root), runId);
+  await writeFile(path, JSON.stringify({ pid: process.pid, host: hostname() }));
+  return () => rm(path, { force: true });
 }
 
 /** Adds partitions to the catalog, one call per table. */
@@ -96,9 +153,25 @@ async function splitsOf(project: Project, source: string): Promise<number> {
 export async function runProject(project: Project, opts: RunOptions = {}): Promise<RunSummary> {
   const started = Date.now();
   const catalog = await registerTables(project);
-  await recover(project, catalog);
   const root = checkpointRoot(project);
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const unmark = await markLive(root, runId);
+  try {
+    await recover(project, catalog);
+    return await runJobs(project, opts, catalog, root, runId, started);
+  } finally {
+    await unmark();
+  }
+}
+
+async function runJobs(
+  project: Project,
+  opts: RunOptions,
+  catalog: Catalog,
+  root: string,
+  runId: string,
+  started: number,
+): Promise<RunSummary> {
   const summary: RunSummary = { counters: sumCounters([]), sources: {}, seconds: 0 };
   // Catalog updates from every worker go through this one queue, so they never race.
   let queue: Promise<unknown> = Promise.resolve();
@@ -109,23 +182,17 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
       return next;
     },
   };
+  const kafkaWorkerId = opts.workerId ?? randomInt(1, 2 ** 31 - 1);
 
-  const stopAll = new AbortController();
-  opts.signal?.addEventListener('abort', () => stopAll.abort(), { once: true });
-  const jobs = Object.entries(project.config.sources).map(async ([source, config]) => {
-    const manifests = await readManifests(root, source);
+  const jobs = planJobs(project).map(async (job) => {
+    const config = project.config.sources[job.source]!;
+    const manifests = await readManifests(root, job.name);
     const positions = mergePositions(manifests);
-    const splits = await splitsOf(project, source);
-    const cores = opts.workers ?? availableParallelism();
-    const workers =
-      config.stdin || config.files?.follow || opts.follow ? 1 : Math.max(1, Math.min(cores, splits));
-    summary.sources[source] = { workers, splits };
-    const previousOf = (w: number): Manifest | undefined =>
-      manifests.find((m) => m.worker === w && m.source === source);
+    const previousOf = (w: number): Manifest | undefined => manifests.find((m) => m.worker === w);
     const base = {
       project,
-      source,
-      workers,
+      source: job.source,
+      job,
       runId,
       follow: Boolean(opts.follow || config.files?.follow),
       batchSize: opts.batchSize ?? 2048,
@@ -133,47 +200,111 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
       positions,
     };
     const results: Counters[] = [];
-    if (workers === 1) {
-      results.push(
-        await runWorker({
-          ...base,
-          worker: 0,
-          previous: previousOf(0),
-          catalog: registrar,
-          signal: stopAll.signal,
-          onProgress: (p) => opts.onProgress?.(source, p),
+    let ran: number[];
+    if (config.kafka) {
+      const workers = opts.workers ?? 1;
+      summary.sources[job.name] = { workers, splits: 0 };
+      ran = Array.from({ length: workers }, (_, i) => kafkaWorkerId + i);
+      await Promise.all(
+        ran.map(async (worker) => {
+          results.push(
+            await superviseKafkaWorker(
+              job,
+              worker,
+              opts,
+              async () =>
+                (await readManifests(root, job.name)).find((m) => m.worker === worker)?.counters ??
+                sumCounters([]),
+              async (attempt) =>
+              runWorker({
+                ...base,
+                runId: `${runId}a${attempt}`,
+                worker,
+                workers,
+                untilEnd: opts.untilEnd ?? false,
+                previous: (await readManifests(root, job.name)).find((m) => m.worker === worker),
+                catalog: registrar,
+                ...(opts.signal ? { signal: opts.signal } : {}),
+                onProgress: (p) => opts.onProgress?.(job.name, p),
+                ...(opts.log ? { log: opts.log } : {}),
+              }),
+            ),
+          );
         }),
       );
     } else {
-      await Promise.all(
-        Array.from({ length: workers }, (_, w) =>
-          runInThread(
-            { ...base, worker: w, previous: previousOf(w) },
-            registrar,
-            { ...opts, signal: stopAll.signal },
-            (c) => results.push(c),
-          ).catch((e) => {
-            stopAll.abort(); // one worker failing stops its siblings (each takes a final checkpoint)
-            throw e;
+      const splits = await splitsOf(project, job.source);
+      const cores = opts.workers ?? availableParallelism();
+      const workers = config.stdin || config.files?.follow || opts.follow ? 1 : Math.max(1, Math.min(cores, splits));
+      summary.sources[job.name] = { workers, splits };
+      ran = Array.from({ length: workers }, (_, w) => w);
+      if (workers === 1) {
+        results.push(
+          await runWorker({
+            ...base,
+            workers,
+            worker: 0,
+            previous: previousOf(0),
+            catalog: registrar,
+            signal: opts.signal,
+            onProgress: (p) => opts.onProgress?.(job.name, p),
           }),
-        ),
-      );
+        );
+      } else {
+        await Promise.all(
+          ran.map((w) =>
+            runInThread({ ...base, workers, worker: w, previous: previousOf(w) }, registrar, opts, (c) => results.push(c)),
+          ),
+        );
+      }
     }
-    // Workers of an earlier run with more workers keep their share of the counters.
-    const ran = new Set(Array.from({ length: workers }, (_, w) => w));
-    for (const m of manifests) if (!ran.has(m.worker)) results.push(m.counters);
-    return results;
+    // Other workers (an earlier run with more workers, other processes of a Kafka group, workers
+    // that died) keep their share of the counters: their manifests cover what they committed.
+    for (const m of await readManifests(root, job.name)) if (!ran.includes(m.worker)) results.push(m.counters);
+    return results.map((c) => ownCounters(job, c));
   });
   const all = (await Promise.all(jobs)).flat();
   summary.counters = sumCounters(all);
   summary.seconds = (Date.now() - started) / 1000;
-  void ownerOf;
   return summary;
+}
+
+/**
+ * Keeps a Kafka worker alive through broker outages: a failure drops what was read since the last
+ * checkpoint and starts the worker again (from its checkpoint) after a growing pause. Configuration
+ * problems (WorkerSetupError) are not retried.
+ */
+async function superviseKafkaWorker(
+  job: JobPlan,
+  worker: number,
+  opts: RunOptions,
+  committed: () => Promise<Counters>,
+  run: (attempt: number) => Promise<Counters>,
+): Promise<Counters> {
+  const log = opts.log ?? ((line: string) => console.error(line));
+  let delay = 1000;
+  for (let attempt = 0; ; attempt++) {
+    const began = Date.now();
+    try {
+      return await run(attempt);
+    } catch (e) {
+      if (e instanceof WorkerSetupError) throw e;
+      if (Date.now() - began > 60_000) delay = 1000;
+      log(
+        `weir: job ${job.name}, worker ${worker}: ${(e as Error).message} — waiting ${delay / 1000} s, then resuming from the last checkpoint`,
+      );
+      await sleep(delay, undefined, opts.signal ? { signal: opts.signal } : {}).catch(() => {});
+      delay = Math.min(delay * 2, 30_000);
+      // Stopped while waiting: what the last checkpoint committed stands.
+      if (opts.signal?.aborted) return committed();
+    }
+  }
 }
 
 interface ThreadData {
   project: Project;
   source: string;
+  job: JobPlan;
   worker: number;
   workers: number;
   runId: string;

@@ -88,8 +88,9 @@ test('preprocess in TypeScript: string or null', async () => {
 });
 
 test('async UDFs are awaited; past timeoutMs they become UDF_TIMEOUT', async () => {
-  const udf = await loadJsUdf('udf/post.js#slow', 'postprocess', { projectDir, timeoutMs: 100 });
-  const res = await udf.call([{ ms: 1 }, { ms: 400 }]);
+  // 1 ms against a 500 ms limit, 2 s past it: both margins survive a heavily loaded machine
+  const udf = await loadJsUdf('udf/post.js#slow', 'postprocess', { projectDir, timeoutMs: 500 });
+  const res = await udf.call([{ ms: 1 }, { ms: 2000 }]);
   assert.deepEqual(res.outcomes[0], { ok: true, value: { ms: 1 } });
   assert.equal(res.outcomes[1]!.ok === false && res.outcomes[1]!.code, 'UDF_TIMEOUT');
 });

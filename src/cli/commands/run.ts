@@ -4,15 +4,23 @@ import { runProject } from '../../runtime/run.ts';
 import { loadOrReport } from '../load.ts';
 import { printSummary } from '../summary.ts';
 
-const HELP = `Usage: weir run <dir> [--follow] [--workers N] [--json]
+const HELP = `Usage: weir run <dir> [--follow] [--workers N] [--worker-id N] [--until-end] [--json]
 
 Runs the project in <dir>: one job per source, every table of a source sharing one read,
 splits (files) spread over worker threads. Rows become visible in the warehouse at each
 checkpoint; a restart resumes exactly where the last checkpoint ended.
 
-  --follow     keep reading files as they grow (stop with Ctrl-C: a final checkpoint is taken)
-  --workers N  worker threads per source (default: one per core, at most one per file)
-  --json       print the summary as JSON`;
+A Kafka source runs until stopped (Ctrl-C or SIGTERM: a final checkpoint is taken). Start
+\`weir run\` several times (on one or more machines) to add workers: they share the topic's
+partitions through the consumer group.
+
+  --follow       keep reading files as they grow (stop with Ctrl-C: a final checkpoint is taken)
+  --workers N    worker threads per file source (default: one per core, at most one per file);
+                 for a Kafka source: group members in this process (default 1)
+  --worker-id N  Kafka: this process's worker id, naming its checkpoint manifest; give each
+                 process its own and reuse it on restart (default: a random id)
+  --until-end    Kafka: stop once the partitions reach the end offsets they had at start
+  --json         print the summary as JSON`;
 
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -21,6 +29,8 @@ export async function run(args: string[]): Promise<number> {
     options: {
       follow: { type: 'boolean', default: false },
       workers: { type: 'string' },
+      'worker-id': { type: 'string' },
+      'until-end': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
@@ -34,6 +44,12 @@ export async function run(args: string[]): Promise<number> {
   const workers = values.workers === undefined ? undefined : Number(values.workers);
   if (workers !== undefined && !(Number.isInteger(workers) && workers > 0)) {
     console.error(`weir run: --workers must be a positive whole number, got "${values.workers}"`);
+    return 2;
+  }
+  const workerIdText = values['worker-id'];
+  const workerId = workerIdText === undefined ? undefined : Number(workerIdText);
+  if (workerId !== undefined && !(Number.isSafeInteger(workerId) && workerId >= 0 && workerIdText !== '')) {
+    console.error(`weir run: --worker-id must be a whole number ≥ 0, got "${workerIdText}"`);
     return 2;
   }
   const abort = new AbortController();
@@ -50,6 +66,8 @@ export async function run(args: string[]): Promise<number> {
     const summary = await runProject(project, {
       follow: values.follow,
       workers,
+      ...(workerId === undefined ? {} : { workerId }),
+      untilEnd: values['until-end'],
       signal: abort.signal,
       onProgress: (source, p) => {
         reads.set(`${source}/${p.worker}`, p.recordsRead);

@@ -1,14 +1,17 @@
 import { parseArgs } from 'node:util';
 import { sumCounters } from '../../metrics/counters.ts';
 import { readManifests } from '../../runtime/checkpoint.ts';
-import { checkpointRoot } from '../../runtime/run.ts';
+import { planJobs } from '../../runtime/plan.ts';
+import { checkpointRoot, ownCounters } from '../../runtime/run.ts';
 import { loadOrReport } from '../load.ts';
 import { printSummary, table } from '../summary.ts';
 
 const HELP = `Usage: weir status <dir> [--json]
 
 Shows the SLA counters per table and sink as of the last checkpoint (what is committed):
-records in = out + dropped + errored for every table. Day-level counters follow, newest first.`;
+records in = out + dropped + errored for every table. Day-level counters follow, newest first.
+Counters of every worker that ever checkpointed count (also workers that have stopped or died:
+what they committed stays committed).`;
 
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -25,11 +28,11 @@ export async function run(args: string[]): Promise<number> {
   const root = checkpointRoot(project);
   const perSource: Record<string, { checkpoints: number; lastCheckpoint: string | null }> = {};
   const all = [];
-  for (const source of Object.keys(project.config.sources)) {
-    const manifests = await readManifests(root, source);
-    all.push(...manifests.map((m) => m.counters));
+  for (const job of planJobs(project)) {
+    const manifests = await readManifests(root, job.name);
+    all.push(...manifests.map((m) => ownCounters(job, m.counters)));
     const last = Math.max(0, ...manifests.map((m) => m.time));
-    perSource[source] = {
+    perSource[job.name] = {
       checkpoints: manifests.reduce((a, m) => a + m.epoch, 0),
       lastCheckpoint: last ? new Date(last).toISOString() : null,
     };

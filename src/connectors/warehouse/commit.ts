@@ -39,8 +39,15 @@ export async function commitFiles(files: PendingFile[]): Promise<void> {
   for (const dir of dirs) await fsyncDir(dir);
 }
 
-/** Removes in-progress files under `location` that are not in `keep`; returns how many. */
-export async function deleteOrphans(location: string, keep: Set<string>): Promise<number> {
+/**
+ * Removes in-progress files under `location` that are not in `keep` (nor spared by `spare`, which
+ * sees the file name); returns how many.
+ */
+export async function deleteOrphans(
+  location: string,
+  keep: Set<string>,
+  spare: (name: string) => boolean = () => false,
+): Promise<number> {
   let removed = 0;
   const walk = async (dir: string): Promise<void> => {
     let entries: import('node:fs').Dirent[];
@@ -53,7 +60,7 @@ export async function deleteOrphans(location: string, keep: Set<string>): Promis
     for (const entry of entries) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) await walk(path);
-      else if (entry.isFile() && IN_PROGRESS.test(entry.name) && !keep.has(path)) {
+      else if (entry.isFile() && IN_PROGRESS.test(entry.name) && !keep.has(path) && !spare(entry.name)) {
         await rm(path, { force: true });
         removed++;
       }

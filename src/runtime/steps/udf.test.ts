@@ -42,7 +42,10 @@ test('UDF error messages name the UDF once, with its stack line', async () => {
     );
     const post = await loadUdf('u.js#post', 'postprocess', { projectDir: dir });
     const batch = batchOf();
-    const items: Item[] = ['ok', 'num', 'boom'].map((kind, i) => ({ raw: raw(kind, i + 1), value: { kind } }));
+    const items: Item[] = ['ok', 'num', 'boom'].map((kind, i) => ({
+      raw: raw(kind, i + 1),
+      value: { kind },
+    }));
     const out = await postprocessStep(post)(items, batch);
     assert.deepEqual(
       out.map((i) => i.value),
@@ -59,7 +62,11 @@ test('UDF error messages name the UDF once, with its stack line', async () => {
     const preBatch = batchOf();
     await preprocessStep(pre)([{ raw: raw('n', 1), value: 'n' }], preBatch);
     assert.equal(preBatch.failures[0]?.code, 'PREPROCESS');
-    assert.equal(preBatch.failures[0]!.message.split('u.js#pre').length - 1, 1, preBatch.failures[0]!.message);
+    assert.equal(
+      preBatch.failures[0]!.message.split('u.js#pre').length - 1,
+      1,
+      preBatch.failures[0]!.message,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -90,6 +90,12 @@ test('a flattened name the record already has is EXTEND_FLATTEN, not a silent ov
   // two nested paths joined into one name collide as well
   assert.throws(() => f({ role: { a_b: 1, a: { b: 2 } } }), /"role_a_b"/);
   // keep_original with an empty prefix: a key named like the field itself
-  assert.throws(() => compileFlatten(cfg({ prefix: '', keep_original: true }))({ role: { role: 1 } }), /"role"/);
-  assert.deepEqual(compileFlatten(cfg({ prefix: 'r_' }))({ role_id: 4, role: { id: 5 } }), { role_id: 4, r_id: 5 });
+  assert.throws(
+    () => compileFlatten(cfg({ prefix: '', keep_original: true }))({ role: { role: 1 } }),
+    /"role"/,
+  );
+  assert.deepEqual(compileFlatten(cfg({ prefix: 'r_' }))({ role_id: 4, role: { id: 5 } }), {
+    role_id: 4,
+    r_id: 5,
+  });
 });

@@ -74,7 +74,9 @@ test('a filter regex that gives up on a huge record is FILTER_REGEX, not a crash
     assert.throws(
       () => r.route(long),
       (e: unknown) =>
-        e instanceof StageError && e.code === 'FILTER_REGEX' && /table ab: filter regex failed: .*gave up/.test(e.message),
+        e instanceof StageError &&
+        e.code === 'FILTER_REGEX' &&
+        /table ab: filter regex failed: .*gave up/.test(e.message),
     );
     assert.deepEqual(r.route('abbc'), ['ab']);
   }

@@ -1,0 +1,151 @@
+// A worker's Kafka sinks: rows as JSON (Flink's json format) or Confluent-framed Avro, keyed by the
+// sink's key columns.
+//   transactions:  one transactional producer for all the job's topics; a transaction per checkpoint
+//                  interval, committed together with the source offsets (exactly once for
+//                  read_committed consumers).
+//   at-least-once: an idempotent producer per sink; every message carries a deterministic
+//                  `weir-record-id` header (<split>:<offset>:<n>) so consumers can drop repeats.
+import type { Project } from '../config/project.ts';
+import { prepareAvroSink } from '../connectors/kafka/confluent.ts';
+import type { KafkaGroupMetadata } from '../connectors/kafka/consumer.ts';
+import { encodeJsonRow, keyColumns } from '../connectors/kafka/json.ts';
+import { createKafkaSink, type KafkaCompression, type KafkaMessage, type KafkaSink } from '../connectors/kafka/producer.ts';
+import { StageError } from '../core/errors.ts';
+import type { Row, SourcePosition } from '../core/record.ts';
+import { sinkColumns } from './columns.ts';
+import type { JobPlan } from './plan.ts';
+
+export const RECORD_ID_HEADER = 'weir-record-id';
+
+export interface KafkaTargets {
+  readonly transactional: boolean;
+  /** Sends one batch's rows (rows and origins per sink name); a row that cannot be encoded goes to `onRowError`. */
+  write(rows: Map<string, Row[]>, origins: Map<string, SourcePosition[]>): Promise<void>;
+  /** Transactional: commits the open transaction (opening one if needed) with these next-offsets. */
+  commit(positions: Record<string, number>, group: KafkaGroupMetadata): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface KafkaTargetsOptions {
+  project: Project;
+  job: JobPlan;
+  worker: number;
+  onRowError(sink: string, origin: SourcePosition, error: StageError): void;
+}
+
+interface Target {
+  sink: string;
+  topic: string;
+  compression: KafkaCompression;
+  encode(row: Row): Buffer | string;
+  key?: (row: Row) => string;
+  producer?: KafkaSink;
+}
+
+/**
+ * Prepares every Kafka sink of the job. Avro sinks register their schema here: an incompatible
+ * change throws (naming the sink and field) before anything is written.
+ */
+export async function createKafkaTargets(opts: KafkaTargetsOptions): Promise<KafkaTargets | undefined> {
+  const { project, job } = opts;
+  const sinks = project.sinks.filter((s) => job.sinks.includes(s.name) && s.config.kafka);
+  if (sinks.length === 0) return undefined;
+  const transactional = job.delivery === 'transactions';
+  const targets: Target[] = [];
+  for (const sink of sinks) {
+    const cfg = sink.config.kafka!;
+    const columns = sinkColumns(project, sink.name);
+    let encode: Target['encode'];
+    if (cfg.format === 'avro') {
+      if (!cfg.registry) throw new Error(`sinks.${sink.name}.kafka.registry: format avro needs a schema registry URL`);
+      const avro = await prepareAvroSink(cfg.registry, `${cfg.topic}-value`, columns, { sink: sink.name });
+      encode = (row) => avro.encode(row);
+    } else encode = (row) => encodeJsonRow(row, columns);
+    let key: Target['key'];
+    if (cfg.key.length > 0) {
+      let keyCols: ReturnType<typeof keyColumns>;
+      try {
+        keyCols = keyColumns(columns, cfg.key);
+      } catch (e) {
+        throw new Error(`sinks.${sink.name}.kafka.key: ${(e as Error).message}`);
+      }
+      key = (row) => encodeJsonRow(row, keyCols);
+    }
+    const target: Target = { sink: sink.name, topic: cfg.topic, compression: cfg.compression, encode };
+    if (key) target.key = key;
+    if (!transactional) {
+      target.producer = createKafkaSink({
+        brokers: cfg.brokers,
+        topic: cfg.topic,
+        compression: cfg.compression,
+        clientId: `weir-${job.name}-w${opts.worker}-${sink.name}`,
+      });
+    }
+    targets.push(target);
+  }
+  const first = sinks[0]!.config.kafka!;
+  const txProducer = transactional
+    ? createKafkaSink({
+        brokers: first.brokers,
+        topic: first.topic,
+        compression: 'none',
+        // Stable per job and worker id: a restarted worker fences its earlier self.
+        transactional: { id: `weir-${job.group}-${job.name}-w${opts.worker}` },
+        clientId: `weir-${job.name}-w${opts.worker}-tx`,
+      })
+    : undefined;
+  let open = false;
+  async function begin(): Promise<void> {
+    if (txProducer && !open) {
+      await txProducer.beginTransaction();
+      open = true;
+    }
+  }
+
+  return {
+    transactional,
+    async write(rows, origins) {
+      const ordinals = new Map<string, number>();
+      for (const t of targets) {
+        const list = rows.get(t.sink);
+        if (!list || list.length === 0) continue;
+        const from = origins.get(t.sink) ?? [];
+        const messages: KafkaMessage[] = [];
+        list.forEach((row, i) => {
+          const origin = from[i] ?? { split: '', offset: -1 };
+          const at = `${origin.split}:${origin.offset}`;
+          const n = ordinals.get(at) ?? 0;
+          ordinals.set(at, n + 1);
+          try {
+            const m: KafkaMessage = { topic: t.topic, value: t.encode(row) };
+            if (t.key) m.key = t.key(row);
+            if (!transactional) m.headers = { [RECORD_ID_HEADER]: `${at}:${n}` };
+            messages.push(m);
+          } catch (e) {
+            const err =
+              e instanceof StageError
+                ? e
+                : new StageError('SINK', `sink ${t.sink}: ${(e as Error).message}`, { cause: e });
+            opts.onRowError(t.sink, origin, err);
+          }
+        });
+        if (messages.length === 0) continue;
+        if (txProducer) {
+          await begin();
+          await txProducer.send(messages, { compression: t.compression });
+        } else await t.producer!.send(messages);
+      }
+    },
+    async commit(positions, group) {
+      if (!txProducer || (!open && Object.keys(positions).length === 0)) return;
+      await begin();
+      await txProducer.sendOffsetsToTransaction(group, positions);
+      await txProducer.commitTransaction();
+      open = false;
+    },
+    async close() {
+      const all = [txProducer, ...targets.map((t) => t.producer)].filter((p): p is KafkaSink => Boolean(p));
+      await Promise.allSettled(all.map((p) => p.close()));
+    },
+  };
+}

@@ -1,0 +1,3 @@
+def spin(record):
+    while True:
+        pass
