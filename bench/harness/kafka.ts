@@ -1,8 +1,16 @@
 // The `kafka` scenario: Kafka → Parquet on the local broker. Skipped (with a printed reason) when no
 // broker answers at WEIR_KAFKA_BROKERS (comma-separated host:port) or localhost:9092.
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createTopic, deleteTopic, topicOffsets } from '../../src/connectors/kafka/admin.ts';
+import { createKafkaSink } from '../../src/connectors/kafka/producer.ts';
 import type { InputFile } from './input.ts';
-import type { Sample } from './measure.ts';
+import { countPartFiles, RUN_CHILD, runChild, type Sample } from './measure.ts';
+import { writeProject } from './projects.ts';
 
 export function kafkaBrokers(env: NodeJS.ProcessEnv = process.env): string[] {
   const raw = env['WEIR_KAFKA_BROKERS']?.trim();
@@ -37,20 +45,13 @@ export async function brokerReachable(brokers: string[], timeoutMs = 1000): Prom
 export type KafkaOutcome = { skipped: string } | { samples: Sample[] };
 
 /**
- * ─── KAFKA SCENARIO: TO BE COMPLETED when src/connectors/kafka/ and scripts/kafka.ts land ───
- * Plan:
- *   1. produce `input`'s lines once to topic `weir-bench-<records>` (skip when the topic already
- *      holds `input.records` messages), with the Kafka connector's producer;
- *   2. for each repetition: writeProject(dir, 'kafka', { brokers, topic, group: <fresh id> })
- *      (projects.ts already builds that weir.yaml) and run it in a child like the other scenarios,
- *      with the runner stopping once the consumer group has reached the topic's end offsets
- *      (the runtime needs a "stop at end" mode for Kafka sources);
- *   3. return the samples; the harness does the rest.
- * Until then a reachable broker still yields a skip with the reason below.
+ * Kafka → Parquet: `input`'s lines are produced once to topic `weir-bench-<records>` (4 partitions;
+ * reused when it already holds them); every repetition runs the `kafka` project over it with a
+ * fresh consumer group in a child, stopping at the end offsets seen at start (`until-end`).
  */
 export async function runKafkaScenario(
-  _input: InputFile,
-  _repeat: number,
+  input: InputFile,
+  repeat: number,
   brokers: string[] = kafkaBrokers(),
 ): Promise<KafkaOutcome> {
   if (!(await brokerReachable(brokers))) {
@@ -58,5 +59,50 @@ export async function runKafkaScenario(
       skipped: `no Kafka broker at ${brokers.join(', ')} (start one with \`node scripts/kafka.ts start\` or set WEIR_KAFKA_BROKERS)`,
     };
   }
-  return { skipped: 'the runtime cannot run a Kafka source to its end yet (see bench/harness/kafka.ts)' };
+  const topic = `weir-bench-${input.records}`;
+  await fillTopic(brokers, topic, input);
+  const samples: Sample[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const dir = await mkdtemp(join(tmpdir(), 'weir-bench-kafka-'));
+    try {
+      const group = `weir-bench-${Date.now().toString(36)}-${i}`;
+      await writeProject(dir, 'kafka', { brokers, topic, group });
+      const result = await runChild(RUN_CHILD, [dir, '2048', 'until-end']);
+      samples.push({ ...result, bytes: input.bytes, files: await countPartFiles(join(dir, 'warehouse')) });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  return { samples };
+}
+
+async function fillTopic(brokers: string[], topic: string, input: InputFile): Promise<void> {
+  await createTopic(brokers, topic, 4);
+  const offsets = await topicOffsets(brokers, topic);
+  const held = Object.values(offsets).reduce((n, o) => n + o.latest - o.earliest, 0);
+  if (held >= input.records) return;
+  if (held > 0) {
+    await deleteTopic(brokers, topic);
+    await createTopic(brokers, topic, 4);
+  }
+  const sink = createKafkaSink({ brokers, topic, compression: 'lz4' });
+  try {
+    const lines = createInterface({
+      input: createReadStream(input.path),
+      crlfDelay: Number.POSITIVE_INFINITY,
+    });
+    let chunk: { value: string; key: string }[] = [];
+    let n = 0;
+    for await (const line of lines) {
+      if (line === '') continue;
+      chunk.push({ key: String(n++), value: line });
+      if (chunk.length === 5000) {
+        await sink.send(chunk);
+        chunk = [];
+      }
+    }
+    await sink.send(chunk);
+  } finally {
+    await sink.close();
+  }
 }

@@ -60,7 +60,8 @@ export async function createKafkaInput(opts: KafkaInputOptions): Promise<KafkaIn
   const ends = new Map<string, number>();
   if (opts.untilEnd) {
     for (const topic of topics) {
-      for (const [split, o] of Object.entries(await topicOffsets(config.brokers, topic))) ends.set(split, o.latest);
+      for (const [split, o] of Object.entries(await topicOffsets(config.brokers, topic)))
+        ends.set(split, o.latest);
     }
   }
   const sessionTimeoutMs = envMs('WEIR_KAFKA_SESSION_TIMEOUT_MS', 30_000);
@@ -140,7 +141,9 @@ export async function createKafkaInput(opts: KafkaInputOptions): Promise<KafkaIn
         committedOnce = true;
       } catch (e) {
         // Safe to skip: the manifest holds these positions, and assignment reads manifests.
-        opts.log(`could not commit offsets to group "${opts.group}" (will retry at the next checkpoint): ${(e as Error).message}`);
+        opts.log(
+          `could not commit offsets to group "${opts.group}" (will retry at the next checkpoint): ${(e as Error).message}`,
+        );
       }
     },
     owned: () => reader.positions(),

@@ -9,7 +9,12 @@ import type { Project } from '../config/project.ts';
 import { prepareAvroSink } from '../connectors/kafka/confluent.ts';
 import type { KafkaGroupMetadata } from '../connectors/kafka/consumer.ts';
 import { encodeJsonRow, keyColumns } from '../connectors/kafka/json.ts';
-import { createKafkaSink, type KafkaCompression, type KafkaMessage, type KafkaSink } from '../connectors/kafka/producer.ts';
+import {
+  createKafkaSink,
+  type KafkaCompression,
+  type KafkaMessage,
+  type KafkaSink,
+} from '../connectors/kafka/producer.ts';
 import { StageError } from '../core/errors.ts';
 import type { Row, SourcePosition } from '../core/record.ts';
 import { sinkColumns } from './columns.ts';
@@ -57,7 +62,8 @@ export async function createKafkaTargets(opts: KafkaTargetsOptions): Promise<Kaf
     const columns = sinkColumns(project, sink.name);
     let encode: Target['encode'];
     if (cfg.format === 'avro') {
-      if (!cfg.registry) throw new Error(`sinks.${sink.name}.kafka.registry: format avro needs a schema registry URL`);
+      if (!cfg.registry)
+        throw new Error(`sinks.${sink.name}.kafka.registry: format avro needs a schema registry URL`);
       const avro = await prepareAvroSink(cfg.registry, `${cfg.topic}-value`, columns, { sink: sink.name });
       encode = (row) => avro.encode(row);
     } else encode = (row) => encodeJsonRow(row, columns);

@@ -45,7 +45,9 @@ function deliveryOf(project: Project, source: string, sinks: ResolvedSink[]): Ka
   const oneCluster =
     sourceKafka !== undefined &&
     kafka.every(
-      (s) => sameCluster(s.config.kafka!.brokers, sourceKafka.brokers) && sameCluster(s.config.kafka!.brokers, kafka[0]!.config.kafka!.brokers),
+      (s) =>
+        sameCluster(s.config.kafka!.brokers, sourceKafka.brokers) &&
+        sameCluster(s.config.kafka!.brokers, kafka[0]!.config.kafka!.brokers),
     );
   return allKafka && oneCluster ? 'transactions' : 'at-least-once';
 }
@@ -59,7 +61,14 @@ export function planJobs(project: Project): JobPlan[] {
     if (config.kafka?.separate_realtime) {
       const hive = sinks.filter((s) => s.config.hive);
       const kafka = sinks.filter((s) => s.config.kafka);
-      jobs.push({ name: source, source, sinks: hive.map((s) => s.name), errors: true, group, delivery: 'none' });
+      jobs.push({
+        name: source,
+        source,
+        sinks: hive.map((s) => s.name),
+        errors: true,
+        group,
+        delivery: 'none',
+      });
       if (kafka.length > 0) {
         jobs.push({
           name: `${source}${REALTIME_SUFFIX}`,
@@ -72,7 +81,14 @@ export function planJobs(project: Project): JobPlan[] {
       }
       continue;
     }
-    jobs.push({ name: source, source, sinks: sinks.map((s) => s.name), errors: true, group, delivery: deliveryOf(project, source, sinks) });
+    jobs.push({
+      name: source,
+      source,
+      sinks: sinks.map((s) => s.name),
+      errors: true,
+      group,
+      delivery: deliveryOf(project, source, sinks),
+    });
   }
   return jobs;
 }

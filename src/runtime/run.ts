@@ -216,18 +216,18 @@ async function runJobs(
                 (await readManifests(root, job.name)).find((m) => m.worker === worker)?.counters ??
                 sumCounters([]),
               async (attempt) =>
-              runWorker({
-                ...base,
-                runId: `${runId}a${attempt}`,
-                worker,
-                workers,
-                untilEnd: opts.untilEnd ?? false,
-                previous: (await readManifests(root, job.name)).find((m) => m.worker === worker),
-                catalog: registrar,
-                ...(opts.signal ? { signal: opts.signal } : {}),
-                onProgress: (p) => opts.onProgress?.(job.name, p),
-                ...(opts.log ? { log: opts.log } : {}),
-              }),
+                runWorker({
+                  ...base,
+                  runId: `${runId}a${attempt}`,
+                  worker,
+                  workers,
+                  untilEnd: opts.untilEnd ?? false,
+                  previous: (await readManifests(root, job.name)).find((m) => m.worker === worker),
+                  catalog: registrar,
+                  ...(opts.signal ? { signal: opts.signal } : {}),
+                  onProgress: (p) => opts.onProgress?.(job.name, p),
+                  ...(opts.log ? { log: opts.log } : {}),
+                }),
             ),
           );
         }),
@@ -235,7 +235,8 @@ async function runJobs(
     } else {
       const splits = await splitsOf(project, job.source);
       const cores = opts.workers ?? availableParallelism();
-      const workers = config.stdin || config.files?.follow || opts.follow ? 1 : Math.max(1, Math.min(cores, splits));
+      const workers =
+        config.stdin || config.files?.follow || opts.follow ? 1 : Math.max(1, Math.min(cores, splits));
       summary.sources[job.name] = { workers, splits };
       ran = Array.from({ length: workers }, (_, w) => w);
       if (workers === 1) {
@@ -253,14 +254,17 @@ async function runJobs(
       } else {
         await Promise.all(
           ran.map((w) =>
-            runInThread({ ...base, workers, worker: w, previous: previousOf(w) }, registrar, opts, (c) => results.push(c)),
+            runInThread({ ...base, workers, worker: w, previous: previousOf(w) }, registrar, opts, (c) =>
+              results.push(c),
+            ),
           ),
         );
       }
     }
     // Other workers (an earlier run with more workers, other processes of a Kafka group, workers
     // that died) keep their share of the counters: their manifests cover what they committed.
-    for (const m of await readManifests(root, job.name)) if (!ran.includes(m.worker)) results.push(m.counters);
+    for (const m of await readManifests(root, job.name))
+      if (!ran.includes(m.worker)) results.push(m.counters);
     return results.map((c) => ownCounters(job, c));
   });
   const all = (await Promise.all(jobs)).flat();

@@ -1,7 +1,7 @@
 // The job runtime on a real broker: a multi-partition topic with mixed log kinds becomes warehouse
 // tables and Kafka topics; runs resume from their checkpoints without losing or repeating records.
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -25,7 +25,11 @@ before(async () => {
 after(() => broker?.stop());
 
 /** `n` records from `from` on: logins, payments (every 7th one unparseable) and noise, spread over partitions by key. */
-async function produce(topic: string, from: number, n: number): Promise<{ logins: number[]; pays: number[]; bad: number }> {
+async function produce(
+  topic: string,
+  from: number,
+  n: number,
+): Promise<{ logins: number[]; pays: number[]; bad: number }> {
   const sink = createKafkaSink({ brokers, topic, compression: 'none' });
   const truth = { logins: [] as number[], pays: [] as number[], bad: 0 };
   const msgs = [];
@@ -116,7 +120,12 @@ sinks:
   );
   const first = await produce(topic, 0, 600);
   // Two group members in one process: the partitions are split between them by a rebalance.
-  const summary = await runProject(p, { untilEnd: true, workers: 2, workerId: 1, log: (l) => t.diagnostic(l) });
+  const summary = await runProject(p, {
+    untilEnd: true,
+    workers: 2,
+    workerId: 1,
+    log: (l) => t.diagnostic(l),
+  });
   assert.equal(summary.counters.recordsRead, 600);
   const second = await produce(topic, 600, 300);
   const again = await runProject(p, { untilEnd: true, workerId: 1, log: (l) => t.diagnostic(l) });
@@ -128,7 +137,10 @@ sinks:
   try {
     const one = async (sql: string) => (await conn.runAndReadAll(sql)).getRowObjectsJson()[0]!;
     const l = await one('SELECT count(*) AS n, count(DISTINCT seq) AS d, sum(seq) AS s FROM rt.logins');
-    assert.deepEqual([Number(l.n), Number(l.d), Number(l.s)], [logins.length, logins.length, logins.reduce((a, b) => a + b, 0)]);
+    assert.deepEqual(
+      [Number(l.n), Number(l.d), Number(l.s)],
+      [logins.length, logins.length, logins.reduce((a, b) => a + b, 0)],
+    );
     const y = await one('SELECT count(*) AS n, count(DISTINCT seq) AS d FROM rt.pays');
     assert.deepEqual([Number(y.n), Number(y.d)], [pays.length, pays.length]);
   } finally {
@@ -139,7 +151,10 @@ sinks:
 
   // Mixed job: Kafka is at least once; this run had no failure, so every row arrived once.
   const rows = await readTopic(out, 4000);
-  assert.deepEqual(rows.map((r) => Number(r['seq'])).sort((a, b) => a - b), pays);
+  assert.deepEqual(
+    rows.map((r) => Number(r['seq'])).sort((a, b) => a - b),
+    pays,
+  );
   const sample = rows.find((r) => Number(r['seq']) === pays[0])!;
   assert.deepEqual(Object.keys(sample), ['seq', 'amount', 'role']);
   assert.equal(typeof sample['amount'], 'number');
@@ -170,8 +185,50 @@ sinks:
   await runProject(p, { untilEnd: true, workerId: 7, log: (l) => t.diagnostic(l) });
   await runProject(p, { untilEnd: true, workerId: 7, log: (l) => t.diagnostic(l) });
   const rows = await readTopic(out, 3000);
-  assert.deepEqual(rows.map((r) => Number(r['seq'])).sort((a, b) => a - b), truth.logins);
+  assert.deepEqual(
+    rows.map((r) => Number(r['seq'])).sort((a, b) => a - b),
+    truth.logins,
+  );
   // The offsets were committed inside the transactions: the group is at the end of every partition.
   const reader = closeAfter(t, createKafkaSourceReader({ brokers, topic, group }));
   assert.deepEqual(await pollFor(reader, 2000), []);
+});
+
+test('examples/kafka runs against the broker: separate_realtime runs two jobs, counted once', async (t) => {
+  const topic = uniqueName('ex-in');
+  const out = uniqueName('ex-pays');
+  await createTopic(brokers, topic, 2);
+  await createTopic(brokers, out, 1);
+  const dir = await mkdtemp(join(tmpdir(), 'weir-kafka-ex-'));
+  const example = await readFile(new URL('../../examples/kafka/weir.yaml', import.meta.url), 'utf8');
+  const p = await project(
+    dir,
+    example
+      .replaceAll('localhost:9092', brokers.join(','))
+      .replace('topic: game_logs', `topic: ${topic}`)
+      .replace('topic: game_pays', `topic: ${out}`)
+      .replace('group: weir_game', `group: ${uniqueName('g')}`)
+      .replace('interval_seconds: 10', 'interval_seconds: 1'),
+  );
+  const truth = await produce(topic, 0, 300);
+  const summary = await runProject(p, { untilEnd: true, workerId: 3, log: (l) => t.diagnostic(l) });
+  assert.deepEqual(Object.keys(summary.sources).sort(), ['game', 'game.realtime']);
+  // Both jobs read every record; tables are counted by the warehouse job only.
+  assert.equal(summary.counters.recordsRead, 300);
+  assert.equal(summary.counters.tables['pays']!.recordsOut, truth.pays.length);
+  assert.equal(summary.counters.sinks['pays_rt']!.recordsOut, truth.pays.length);
+  const conn = await openWarehouse(p.warehouse);
+  try {
+    const n = (
+      await conn.runAndReadAll('SELECT count(DISTINCT seq) AS d, count(*) AS n FROM game.pays')
+    ).getRowObjectsJson()[0]!;
+    assert.deepEqual([Number(n.n), Number(n.d)], [truth.pays.length, truth.pays.length]);
+  } finally {
+    conn.closeSync();
+  }
+  const rows = await readTopic(out, 3000);
+  assert.deepEqual(
+    rows.map((r) => Number(r['seq'])).sort((a, b) => a - b),
+    truth.pays,
+  );
 });

@@ -66,7 +66,9 @@ export function createKafkaSink(opts: KafkaSinkOptions): KafkaSink {
     // The idempotent producer otherwise retries forever; a dead broker must surface as an error.
     retries: 10,
     retryDelay: 500,
-    ...(transactionalId ? { transactionalId } : {}),
+    // -1/-1 asks the broker for a fresh epoch of the transactional id; the client's default (0/0)
+    // is refused with PRODUCER_FENCED once the id was used before (a restarted worker).
+    ...(transactionalId ? { transactionalId, producerId: -1n, producerEpoch: -1 } : {}),
   });
   let transaction: Transaction | undefined;
   let closed = false;

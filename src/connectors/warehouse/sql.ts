@@ -217,7 +217,9 @@ function partitionSelect(
 /** The SELECT behind a table's view: every registered partition's committed files. */
 export function viewSql(t: CatalogTable): string {
   const columns = t.columns.map((c) => ({ name: c.name, type: parseType(c.type) }));
-  const parts = t.partitions
+  // An unpartitioned table has no partition entries: its files sit in the table location.
+  const partitions = t.partitionedBy.length === 0 ? [{ values: {}, location: t.location }] : t.partitions;
+  const parts = partitions
     .map((p) => ({ p, files: committedFiles(p.location) }))
     .filter((x) => x.files.length > 0)
     .map(({ p, files }) => partitionSelect(t, columns, p, files));

@@ -16,7 +16,13 @@ export interface Finish {
    * Formats and sorts the items: rows kept for the table, rows per target index of the splitter and,
    * parallel to those, the source position each sink row came from.
    */
-  run(items: Item[], batch: TableBatch, tableRows: Row[], sinkRows: Row[][], sinkOrigins?: SourcePosition[][]): void;
+  run(
+    items: Item[],
+    batch: TableBatch,
+    tableRows: Row[],
+    sinkRows: Row[][],
+    sinkOrigins?: SourcePosition[][],
+  ): void;
 }
 
 function labelled(what: string, e: unknown): unknown {
@@ -85,7 +91,7 @@ export function compileFinish(table: ResolvedTable, sinks: ResolvedSink[]): Fini
         takes.forEach((take, i) => {
           if (!take) return;
           sinkRows[i]!.push(sinkStats[i]!.pick(row));
-          sinkOrigins?.[i]!.push(item.raw.position);
+          sinkOrigins?.[i]?.push(item.raw.position);
         });
       }
     },
