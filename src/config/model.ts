@@ -24,7 +24,12 @@ export const UdfRef = z
 export const FilesSource = z
   .strictObject({
     path: z.union([z.string(), z.array(z.string()).min(1)]).describe('glob(s) relative to the project'),
-    follow: z.boolean().default(false).describe('keep tailing the files (like tail -F) instead of ending'),
+    follow: z
+      .boolean()
+      .default(false)
+      .describe(
+        'keep tailing the files (like tail -F) instead of ending. A bounded run reads a big file (> 32 MiB) as several byte-range splits shared by the workers; a followed file is one split — positions are kept per split, so do not switch a project between the two over the same files',
+      ),
   })
   .describe('Read newline-separated records from files (plain or .gz)');
 

@@ -2,7 +2,13 @@
 // Kafka is in kafka-input.ts.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Project } from '../config/project.ts';
-import { isOversized, resolveFiles, type SplitPosition, SplitReader } from '../connectors/files/source.ts';
+import {
+  isOversized,
+  listSplits,
+  resolveFiles,
+  type SplitPosition,
+  SplitReader,
+} from '../connectors/files/source.ts';
 import type { ErrorRecord } from '../core/errors.ts';
 import { StageError } from '../core/errors.ts';
 import type { RawRecord } from '../core/record.ts';
@@ -63,12 +69,15 @@ export async function createFilesInput(opts: FilesInputOptions): Promise<SourceI
   const known = new Set<string>();
   async function discover(): Promise<void> {
     if (!config.files) return;
-    for (const file of await resolveFiles(opts.project.dir, config.files.path)) {
-      if (known.has(file)) continue;
-      known.add(file);
-      if (!opts.owns(file)) continue;
-      const reader = new SplitReader(file, opts.positions.get(file) ?? { offset: 0, line: 0 }, {
+    const files = (await resolveFiles(opts.project.dir, config.files.path)).filter((f) => !known.has(f));
+    for (const split of await listSplits(files, { ranges: !opts.follow })) {
+      known.add(split.path);
+      if (!opts.owns(split.id)) continue;
+      const start = { offset: split.range?.start ?? 0, line: 0 };
+      const reader = new SplitReader(split.id, opts.positions.get(split.id) ?? start, {
         maxRecordBytes,
+        path: split.path,
+        range: split.range,
       });
       reader.follow = opts.follow;
       readers.push(reader);

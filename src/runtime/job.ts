@@ -86,6 +86,14 @@ export class WorkerSetupError extends Error {
   }
 }
 
+/** A Kafka worker found it may no longer own its partitions; it drops its uncommitted work and restarts. */
+export class PartitionsLostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PartitionsLostError';
+  }
+}
+
 /** Which worker owns a split: stable across restarts with the same worker count. */
 export function ownerOf(split: string, workers: number): number {
   if (workers <= 1) return 0;
@@ -251,6 +259,12 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
 
   /** Steps 1-4 of the protocol; returns the positions to acknowledge to the source. */
   async function checkpoint(): Promise<Manifest['positions']> {
+    // A member the group may have dropped (e.g. after a long stall) must not commit (checked before
+    // any file is closed, so that the failure path can remove them all): the new owner
+    // of its partitions may already have read past them. Throwing drops everything since the last
+    // checkpoint; the worker then rejoins and starts again from the checkpoints.
+    const lost = kafkaInput?.ownershipLost();
+    if (lost) throw new PartitionsLostError(`worker ${worker} gave up its uncommitted work: ${lost}`);
     const pending: PendingFileRef[] = [...rolled];
     const partitions = new Map<string, PartitionRef>();
     for (const t of targets) pending.push(...(await t.loader.prepareCommit()));

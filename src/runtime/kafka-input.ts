@@ -26,7 +26,12 @@ export interface KafkaInputOptions {
   checkpointDir: string;
   /** Positions come from the group's committed offsets only (transactional jobs). */
   positionsFromKafka: boolean;
-  /** Stop once every owned partition reached the end offset it had when the input started. */
+  /**
+   * Stop once every partition of the topic reached the end offset it had when the input started:
+   * the ones this member owns by its own positions, the others by the group's committed offsets
+   * (and the manifests), so a worker does not stop while a dead member's partitions still wait
+   * for it to take them over.
+   */
   untilEnd: boolean;
   /** Runs before partitions are given up in a rebalance (the worker checkpoints); awaited. */
   onRevoke(splits: string[]): Promise<void>;
@@ -37,6 +42,8 @@ export interface KafkaInput extends SourceInput {
   /** Next offset of every partition this member owns now. */
   owned(): Record<string, number>;
   groupMetadata(): KafkaGroupMetadata;
+  /** Why this member may no longer own its partitions (see KafkaSourceReader.ownershipLost); null when it does. */
+  ownershipLost(): string | null;
 }
 
 function envMs(name: string, fallback: number): number {
@@ -61,7 +68,7 @@ export async function createKafkaInput(opts: KafkaInputOptions): Promise<KafkaIn
   if (opts.untilEnd) {
     for (const topic of topics) {
       for (const [split, o] of Object.entries(await topicOffsets(config.brokers, topic)))
-        ends.set(split, o.latest);
+        if (o.latest > o.earliest) ends.set(split, o.latest);
     }
   }
   const sessionTimeoutMs = envMs('WEIR_KAFKA_SESSION_TIMEOUT_MS', 30_000);
@@ -108,10 +115,28 @@ export async function createKafkaInput(opts: KafkaInputOptions): Promise<KafkaIn
     }
   }
 
+  const ownDone = (owned: Record<string, number>) =>
+    Object.keys(owned).every((s) => owned[s]! >= (ends.get(s) ?? 0));
+  /** Whether the partitions this member does not own are done; refreshed at most once a second. */
+  let othersDone = false;
+  let othersCheckedAt = 0;
+  async function checkOthers(owned: Record<string, number>): Promise<void> {
+    if (Date.now() - othersCheckedAt < 1000) return;
+    othersCheckedAt = Date.now();
+    const others = [...ends.keys()].filter((s) => !(s in owned));
+    const done = new Map(Object.entries(await reader.committed(others)));
+    if (!opts.positionsFromKafka) {
+      for (const [split, p] of mergePositions(await readManifests(opts.checkpointDir, opts.job)))
+        done.set(split, Math.max(done.get(split) ?? 0, p.offset));
+    }
+    othersDone = others.every((s) => (done.get(s) ?? 0) >= ends.get(s)!);
+  }
+
   let committedOnce = false;
   return {
     async read(max) {
       const raw = await reader.poll(max, 500);
+      if (opts.untilEnd && raw.length === 0 && ownDone(reader.positions())) await checkOthers(reader.positions());
       const batch: InputBatch = { records: [], errors: [], read: raw.length, bytes: 0 };
       for (const r of raw) {
         batch.bytes += r.bytes.length;
@@ -120,10 +145,7 @@ export async function createKafkaInput(opts: KafkaInputOptions): Promise<KafkaIn
       return batch;
     },
     ended() {
-      if (!opts.untilEnd) return false;
-      const owned = reader.positions();
-      const splits = Object.keys(owned);
-      return splits.length > 0 && splits.every((s) => owned[s]! >= (ends.get(s) ?? 0));
+      return opts.untilEnd && othersDone && ownDone(reader.positions());
     },
     async idle() {},
     positions() {
@@ -148,6 +170,7 @@ export async function createKafkaInput(opts: KafkaInputOptions): Promise<KafkaIn
     },
     owned: () => reader.positions(),
     groupMetadata: () => reader.groupMetadata(),
+    ownershipLost: () => reader.ownershipLost(),
     async close() {
       void committedOnce;
       await reader.close();

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type { Project } from '../config/project.ts';
-import { resolveFiles } from '../connectors/files/source.ts';
+import { listSplits, resolveFiles } from '../connectors/files/source.ts';
 import { type Catalog, localCatalog } from '../connectors/warehouse/catalog.ts';
 import { commitFiles, deleteOrphans } from '../connectors/warehouse/commit.ts';
 import { type Counters, sumCounters } from '../metrics/counters.ts';
@@ -146,7 +146,10 @@ export async function registerPartitions(catalog: Catalog, partitions: Partition
 
 async function splitsOf(project: Project, source: string): Promise<number> {
   const config = project.config.sources[source];
-  if (config.files) return (await resolveFiles(project.dir, config.files.path)).length;
+  if (config.files) {
+    const files = await resolveFiles(project.dir, config.files.path);
+    return (await listSplits(files, { ranges: !config.files.follow })).length;
+  }
   return 1;
 }
 

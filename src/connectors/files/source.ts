@@ -2,8 +2,7 @@
 // A split is one file; its position is the byte offset of the next record (in the
 // uncompressed stream for gzip) plus the count of lines consumed, so a restart resumes exactly.
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
-import { glob } from 'node:fs/promises';
+import { glob, open, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -19,6 +18,40 @@ export interface SplitPosition {
 export interface FileSourceOptions {
   /** Records longer than this are cut (the reader keeps its place) and flagged `oversized`. */
   maxRecordBytes: number;
+  /** The file to read, when the split id is not the path (byte-range splits). */
+  path?: string;
+  /** A byte range of the file: the split owns the records that start inside [start, end). */
+  range?: { start: number; end: number };
+}
+
+/** Plain files larger than this are read as several byte-range splits, so workers share one big file. */
+export const RANGE_SPLIT_BYTES = 32 * 1024 * 1024;
+
+export interface SplitSpec {
+  /** Stable id: the path, or `path#start` for a byte range. */
+  id: string;
+  path: string;
+  range?: { start: number; end: number };
+}
+
+/**
+ * The splits of some files. A big plain file becomes fixed-size byte ranges (the same on every run,
+ * whatever the worker count, so checkpointed positions stay valid); gzip files and files read while
+ * following stay whole.
+ */
+export async function listSplits(files: string[], opts: { ranges: boolean }): Promise<SplitSpec[]> {
+  const out: SplitSpec[] = [];
+  for (const path of files) {
+    const { size } = await stat(path);
+    if (!opts.ranges || size <= RANGE_SPLIT_BYTES || (await isGzip(path))) {
+      out.push({ id: path, path });
+      continue;
+    }
+    for (let start = 0; start < size; start += RANGE_SPLIT_BYTES) {
+      out.push({ id: `${path}#${start}`, path, range: { start, end: start + RANGE_SPLIT_BYTES } });
+    }
+  }
+  return out;
 }
 
 /** A record the reader had to cut because it exceeds `maxRecordBytes`; `bytes` holds its head. */
@@ -71,18 +104,36 @@ export class SplitReader {
   private skipping = 0;
   private eof = false;
   private readonly input: (() => Promise<Readable>) | null;
+  private readonly path: string;
+  /** A range split starting mid-file first skips the line it starts inside (the previous split's). */
+  private skipPartial = false;
+  /** Line numbers are only known when reading from the start of the file. */
+  private readonly linesKnown: boolean;
+  private rangeDone = false;
 
-  constructor(split: string, position: SplitPosition, opts: FileSourceOptions, input?: () => Promise<Readable>) {
+  constructor(
+    split: string,
+    position: SplitPosition,
+    opts: FileSourceOptions,
+    input?: () => Promise<Readable>,
+  ) {
     this.split = split;
+    this.path = opts.path ?? split;
     this.position = { ...position };
     this.pendingOffset = position.offset;
     this.opts = opts;
     this.input = input ?? null;
+    const start = opts.range?.start ?? 0;
+    this.linesKnown = start === 0;
+    if (start > 0 && position.offset <= start) {
+      this.skipPartial = true;
+      this.pendingOffset = start - 1;
+    }
   }
 
   /** True when the last read hit the end of the input (more may come later when following). */
   get atEnd(): boolean {
-    return this.eof && this.pending.length === 0;
+    return this.rangeDone || (this.eof && this.pending.length === 0);
   }
 
   private async openStream(): Promise<boolean> {
@@ -91,8 +142,8 @@ export class SplitReader {
       this.stream = (await this.input())[Symbol.asyncIterator]();
       return true;
     }
-    if (await isGzip(this.split)) {
-      const gunzip = createReadStream(this.split, { highWaterMark: CHUNK }).pipe(createGunzip());
+    if (await isGzip(this.path)) {
+      const gunzip = createReadStream(this.path, { highWaterMark: CHUNK }).pipe(createGunzip());
       this.stream = gunzip[Symbol.asyncIterator]();
       this.skipping = this.position.offset;
       this.pendingOffset = 0;
@@ -100,7 +151,7 @@ export class SplitReader {
     } else {
       // Reopened when following: continue after what is already buffered.
       const start = this.pendingOffset + this.pending.length;
-      this.stream = createReadStream(this.split, { start, highWaterMark: CHUNK })[Symbol.asyncIterator]();
+      this.stream = createReadStream(this.path, { start, highWaterMark: CHUNK })[Symbol.asyncIterator]();
     }
     return true;
   }
@@ -128,6 +179,19 @@ export class SplitReader {
         if (chunk.length === 0) continue;
       }
       this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+      if (this.skipPartial) {
+        const nl = this.pending.indexOf(NEWLINE);
+        if (nl < 0) {
+          this.pendingOffset += this.pending.length;
+          this.pending = Buffer.alloc(0);
+          continue;
+        }
+        this.pending = this.pending.subarray(nl + 1);
+        this.pendingOffset += nl + 1;
+        this.position = { offset: this.pendingOffset, line: 0 };
+        this.skipPartial = false;
+        if (this.pending.length === 0) continue;
+      }
       return true;
     }
   }
@@ -138,6 +202,10 @@ export class SplitReader {
     this.eof = false;
     let scanFrom = 0;
     while (out.length < max) {
+      if (this.opts.range && !this.skipPartial && this.pendingOffset >= this.opts.range.end) {
+        this.rangeDone = true;
+        break;
+      }
       const nl = this.pending.indexOf(NEWLINE, scanFrom);
       if (nl < 0) {
         if (this.pending.length > this.opts.maxRecordBytes) {
@@ -170,7 +238,11 @@ export class SplitReader {
     const record: RawRecord = {
       bytes,
       text: decoder.decode(bytes),
-      position: { split: this.split, offset: this.pendingOffset, line: this.position.line + 1 },
+      position: {
+        split: this.split,
+        offset: this.pendingOffset,
+        line: this.linesKnown ? this.position.line + 1 : undefined,
+      },
     };
     this.pending = this.pending.subarray(consumed);
     this.pendingOffset += consumed;
@@ -199,7 +271,7 @@ export class SplitReader {
     return {
       bytes: head,
       text: decoder.decode(head),
-      position: { split: this.split, offset: start, line: this.position.line },
+      position: { split: this.split, offset: start, line: this.linesKnown ? this.position.line : undefined },
       oversized: length,
     };
   }

@@ -60,6 +60,14 @@ export interface KafkaSourceReader {
   onAssign(cb: SplitsCallback): void;
   /** Identity of this member in its group, for KafkaSink.sendOffsetsToTransaction. */
   groupMetadata(): KafkaGroupMetadata;
+  /**
+   * Why this member can no longer be sure it still owns its splits (it left or lost the group, the
+   * group moved to a newer generation, or no heartbeat succeeded for half the session timeout, so
+   * the coordinator may already have given the splits to another member); null when it can.
+   */
+  ownershipLost(): string | null;
+  /** The group's committed next-offsets of these splits (splits without one are left out). */
+  committed(splits: string[]): Promise<Record<string, number>>;
   /** Leaves the group. Does not call onRevoke: checkpoint before closing. */
   close(): Promise<void>;
 }
@@ -97,12 +105,16 @@ export function createKafkaSourceReader(opts: KafkaSourceReaderOptions): KafkaSo
   let failure: Error | null = null;
   let closed = false;
   let drainFrom = 0;
+  const sessionTimeoutMs = opts.sessionTimeoutMs ?? 30_000;
+  /** Generation of the current assignment, and when it was received. */
+  let assignedGeneration = -1;
+  let assignedAt = 0;
 
   const consumer = new Consumer({
     clientId: opts.clientId ?? `weir-${opts.group}`,
     groupId: opts.group,
     bootstrapBrokers: opts.brokers,
-    sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
+    sessionTimeout: sessionTimeoutMs,
     heartbeatInterval: opts.heartbeatIntervalMs ?? 3_000,
     rebalanceTimeout: opts.rebalanceTimeoutMs ?? 60_000,
     isolationLevel: FetchIsolationLevels.READ_COMMITTED,
@@ -118,6 +130,8 @@ export function createKafkaSourceReader(opts: KafkaSourceReaderOptions): KafkaSo
     failure ??= kafkaError(`the Kafka consumer of ${where} failed`, error);
   });
   consumer.on('consumer:group:join', ({ assignments }) => {
+    assignedGeneration = consumer.generationId;
+    assignedAt = Date.now();
     const splits = (assignments ?? []).flatMap(({ topic, partitions }) =>
       partitions.map((partition) => ({ topic, partition })),
     );
@@ -438,6 +452,44 @@ export function createKafkaSourceReader(opts: KafkaSourceReaderOptions): KafkaSo
       memberId: consumer.memberId ?? '',
       coordinatorId: consumer.coordinatorId,
     }),
+
+    ownershipLost() {
+      if (owned.size === 0) return null;
+      if (closed) return 'the reader is closed';
+      if (!consumer.memberId) return `it is no longer a member of group "${opts.group}"`;
+      if (consumer.generationId !== assignedGeneration)
+        return `group "${opts.group}" moved from generation ${assignedGeneration} to ${consumer.generationId}`;
+      const heard = Math.max(assignedAt, consumer.lastHeartbeat?.getTime() ?? 0);
+      const silent = Date.now() - heard;
+      if (silent > sessionTimeoutMs / 2)
+        return `no heartbeat reached group "${opts.group}" for ${(silent / 1000).toFixed(1)} s (session timeout ${sessionTimeoutMs / 1000} s)`;
+      return null;
+    },
+
+    async committed(splits) {
+      const byTopic = new Map<string, number[]>();
+      for (const split of splits) {
+        const { topic, partition } = parseSplit(split);
+        byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
+      }
+      const out: Record<string, number> = {};
+      if (byTopic.size === 0) return out;
+      let committed: Awaited<ReturnType<typeof consumer.listCommittedOffsets>>;
+      try {
+        committed = await consumer.listCommittedOffsets({
+          topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+        });
+      } catch (error) {
+        throw kafkaError(`could not read the committed offsets of group "${opts.group}"`, error);
+      }
+      for (const [topic, partitions] of byTopic) {
+        for (const partition of partitions) {
+          const offset = committed.get(topic)?.[partition];
+          if (offset !== undefined && offset >= 0n) out[splitName(topic, partition)] = Number(offset);
+        }
+      }
+      return out;
+    },
 
     async close() {
       if (closed) return;

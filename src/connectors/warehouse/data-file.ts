@@ -4,7 +4,8 @@ import { gzipSync, zstdCompressSync } from 'node:zlib';
 import type { CompressionCodec } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { Row, Value } from '../../core/record.ts';
-import type { Column } from '../../core/types.ts';
+import type { Column, LogicalType } from '../../core/types.ts';
+import { type BufferBudget, type BufferedFile, workerBufferBudget } from './buffer-budget.ts';
 import { jsonLineEncoder } from './json-lines.ts';
 import { parquetSchema } from './parquet-schema.ts';
 import { textLineEncoder } from './text-lines.ts';
@@ -33,14 +34,16 @@ export const FORMAT_EXTENSION: Record<WarehouseFormat, string> = {
 export const ROW_GROUP_ROWS = 65_536;
 export const ROW_GROUP_BYTES = 64 * 1024 * 1024;
 const FLUSH_BYTES = 1024 * 1024;
+const INITIAL_WRITE_BUFFER = 16 * 1024;
 
 export function openDataFile(
   path: string,
   columns: Column[],
   format: WarehouseFormat,
   compression: WarehouseCompression,
+  budget: BufferBudget = workerBufferBudget,
 ): DataFileWriter {
-  if (format === 'parquet') return new ParquetDataFile(path, columns, compression);
+  if (format === 'parquet') return new ParquetDataFile(path, columns, compression, budget);
   return new LineDataFile(path, format === 'json' ? jsonLineEncoder(columns) : textLineEncoder(columns));
 }
 
@@ -105,7 +108,8 @@ const COMPRESSORS = {
 
 /** A hyparquet-writer ByteWriter that spills its buffer to a file descriptor. */
 function fdWriter(fd: number): ByteWriter {
-  const writer = new ByteWriter(FLUSH_BYTES * 2);
+  // Small at first (it doubles as needed): a worker may hold a thousand open files.
+  const writer = new ByteWriter(INITIAL_WRITE_BUFFER);
   const spill = () => {
     if (writer.index > 0) writeSync(fd, new Uint8Array(writer.buffer, 0, writer.index));
     writer.index = 0;
@@ -119,38 +123,83 @@ function fdWriter(fd: number): ByteWriter {
   return writer;
 }
 
-/** Rough in-memory size of a value, to cut row groups by bytes. */
+/** Rough heap size of a value of any type: what a row group buffer costs in memory. */
 function estimate(v: Value): number {
-  if (v === null) return 1;
-  if (typeof v === 'string') return v.length + 4;
-  if (v instanceof Uint8Array) return v.byteLength + 4;
-  if (Array.isArray(v)) return v.reduce<number>((n, x) => n + estimate(x), 4);
+  if (v === null) return 8;
+  if (typeof v === 'string') return v.length + 16;
+  if (typeof v === 'number' || typeof v === 'boolean') return 8;
+  if (typeof v === 'bigint') return 24;
+  if (v instanceof Uint8Array) return v.byteLength + 64;
+  if (Array.isArray(v)) {
+    let n = 16 + 8 * v.length;
+    for (const x of v) n += estimate(x);
+    return n;
+  }
   if (v instanceof Map) {
-    let n = 4;
-    for (const [k, x] of v) n += estimate(k) + estimate(x);
+    let n = 32;
+    for (const [k, x] of v) n += 16 + estimate(k) + estimate(x);
     return n;
   }
-  if (typeof v === 'object') {
-    let n = 4;
-    for (const k in v) n += estimate(v[k]!);
-    return n;
-  }
-  return 8;
+  let n = 24;
+  for (const k in v) n += 8 + estimate(v[k]!);
+  return n;
 }
 
-class ParquetDataFile implements DataFileWriter {
+/** The size estimate of one column's values: constant for fixed-width types, so per-row work stays small. */
+function columnEstimator(type: LogicalType): (v: Value) => number {
+  switch (type.kind) {
+    case 'BOOLEAN':
+    case 'TINYINT':
+    case 'SMALLINT':
+    case 'INT':
+    case 'FLOAT':
+    case 'DOUBLE':
+    case 'DATE':
+    case 'TIMESTAMP':
+    case 'TIMESTAMP_LTZ':
+      return () => 8;
+    case 'BIGINT':
+    case 'DECIMAL':
+      return () => 24;
+    case 'STRING':
+    case 'VARCHAR':
+    case 'JSON':
+      return (v) => (typeof v === 'string' ? v.length + 16 : 8);
+    default:
+      return estimate;
+  }
+}
+
+/**
+ * Whether a column gets min/max statistics. Skipped for JSON text and nested columns: min/max of
+ * long unique text costs a large share of the encoding time and no reader prunes on them.
+ */
+function wantsStatistics(type: LogicalType): boolean {
+  return !['JSON', 'ARRAY', 'MAP', 'ROW', 'BINARY'].includes(type.kind);
+}
+
+class ParquetDataFile implements DataFileWriter, BufferedFile {
   rows = 0;
+  bufferedBytes = 0;
   private readonly fd: number;
   private readonly path: string;
-  private readonly columns: Column[];
+  private readonly names: string[];
+  private readonly sizes: ((v: Value) => number)[];
+  private readonly statistics: boolean[];
   private readonly writer: ByteWriter;
   private readonly parquet: ParquetWriter;
-  private buffered: Row[] = [];
-  private bufferedBytes = 0;
+  private readonly budget: BufferBudget;
+  /** Buffered values, one array per column (rows are not kept as objects). */
+  private buffers: Value[][];
+  private bufferedRows = 0;
 
-  constructor(path: string, columns: Column[], compression: WarehouseCompression) {
+  constructor(path: string, columns: Column[], compression: WarehouseCompression, budget: BufferBudget) {
     this.path = path;
-    this.columns = columns;
+    this.names = columns.map((c) => c.name);
+    this.sizes = columns.map((c) => columnEstimator(c.type));
+    this.statistics = columns.map((c) => wantsStatistics(c.type));
+    this.buffers = columns.map(() => []);
+    this.budget = budget;
     this.fd = openSync(path, 'wx');
     this.writer = fdWriter(this.fd);
     this.parquet = new ParquetWriter({
@@ -160,6 +209,7 @@ class ParquetDataFile implements DataFileWriter {
       compressors: COMPRESSORS,
       createdBy: 'weir',
     });
+    budget.register(this);
   }
 
   get bytes(): number {
@@ -167,24 +217,41 @@ class ParquetDataFile implements DataFileWriter {
   }
 
   append(row: Row): void {
-    this.buffered.push(row);
-    for (const c of this.columns) this.bufferedBytes += estimate(row[c.name] ?? null);
+    const { names, sizes, buffers } = this;
+    let size = 0;
+    for (let i = 0; i < names.length; i++) {
+      const v = row[names[i]!] ?? null;
+      size += sizes[i]!(v);
+      buffers[i]!.push(v);
+    }
+    this.bufferedRows++;
+    this.bufferedBytes += size;
     this.rows++;
-    if (this.buffered.length >= ROW_GROUP_ROWS || this.bufferedBytes >= ROW_GROUP_BYTES) this.flushRowGroup();
+    this.budget.changed(size);
+    if (this.bufferedRows >= ROW_GROUP_ROWS || this.bufferedBytes >= ROW_GROUP_BYTES) this.flushBuffered();
   }
 
-  private flushRowGroup(): void {
-    const rows = this.buffered;
-    if (rows.length === 0) return;
-    this.buffered = [];
+  flushBuffered(): void {
+    if (this.bufferedRows === 0) return;
+    const buffers = this.buffers;
+    const rowGroupSize = this.bufferedRows;
+    const released = this.bufferedBytes;
+    this.buffers = this.names.map(() => []);
+    this.bufferedRows = 0;
     this.bufferedBytes = 0;
-    const columnData = this.columns.map((c) => ({ name: c.name, data: rows.map((r) => r[c.name] ?? null) }));
+    const columnData = this.names.map((name, i) => ({
+      name,
+      data: buffers[i]!,
+      statistics: this.statistics[i]!,
+    }));
     // A sync writer makes ParquetWriter.write synchronous.
-    void this.parquet.write({ columnData, rowGroupSize: rows.length });
+    void this.parquet.write({ columnData, rowGroupSize });
+    this.budget.changed(-released);
   }
 
   close(): number {
-    this.flushRowGroup();
+    this.flushBuffered();
+    this.budget.unregister(this, 0);
     void this.parquet.finish();
     const size = this.writer.offset;
     fsyncSync(this.fd);
@@ -193,7 +260,10 @@ class ParquetDataFile implements DataFileWriter {
   }
 
   abort(): void {
-    this.buffered = [];
+    this.budget.unregister(this, this.bufferedBytes);
+    this.buffers = [];
+    this.bufferedRows = 0;
+    this.bufferedBytes = 0;
     closeSync(this.fd);
     rmSync(this.path, { force: true });
   }

@@ -1,0 +1,171 @@
+// Two `weir run` processes in one consumer group over a 4-partition topic; one is SIGKILLed while
+// both are mid-stream. The survivor takes the dead member's partitions over once its session
+// expires and runs to the end: every record lands exactly once (warehouse jobs), or reaches a
+// read_committed consumer exactly once (Kafka-only jobs, through transactions).
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createTopic, topicOffsets } from '../../src/connectors/kafka/admin.ts';
+import { createKafkaSourceReader } from '../../src/connectors/kafka/consumer.ts';
+import type { Manifest } from '../../src/runtime/checkpoint.ts';
+import { checkpointRoot } from '../../src/runtime/run.ts';
+import { ensureBroker, type TestBroker } from './broker.ts';
+import {
+  assertExactlyOnce,
+  errorStore,
+  expectExit,
+  mixedProject,
+  produceMixed,
+  startRun,
+  type Truth,
+  type WeirProcess,
+  writeProject,
+} from './fixtures.ts';
+import { pollFor, pollRecords, uniqueName } from './helpers.ts';
+
+const RECORDS = 100_000;
+const ENV = { WEIR_KAFKA_SESSION_TIMEOUT_MS: '6000' };
+
+let broker: TestBroker;
+let brokers: string[];
+before(async () => {
+  broker = await ensureBroker();
+  brokers = broker.brokers;
+});
+after(() => broker?.stop());
+
+async function manifest(path: string): Promise<Manifest | undefined> {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as Manifest;
+  } catch {
+    return undefined; // replaced while being read
+  }
+}
+
+/**
+ * Starts workers 1 and 2, waits until both have checkpointed records and worker 2 still has
+ * partitions to read, then SIGKILLs worker 2 and waits for worker 1 to finish.
+ */
+async function killOneMidStream(
+  dir: string,
+  checkpoints: string,
+  topic: string,
+): Promise<{ victim: Manifest; survivor: WeirProcess }> {
+  const ends = await topicOffsets(brokers, topic);
+  const survivor = startRun(dir, 1, ENV);
+  const victim = startRun(dir, 2, ENV);
+  let last: Manifest | undefined;
+  try {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      assert.ok(Date.now() < deadline, `both workers never got going.\nworker 2:\n${victim.stderr()}`);
+      const [m1, m2] = await Promise.all([
+        manifest(join(checkpoints, 'worker-1.json')),
+        manifest(join(checkpoints, 'worker-2.json')),
+      ]);
+      const unfinished = Object.entries(m2?.positions ?? {}).filter(([s, p]) => p.offset < ends[s]!.latest);
+      if (m1 && m2 && m1.counters.recordsRead > 0 && m2.counters.recordsRead > 0 && unfinished.length > 0) {
+        last = m2;
+        break;
+      }
+      assert.equal(victim.child.exitCode, null, `worker 2 ended before it could be killed:\n${victim.stderr()}`);
+      await sleep(100);
+    }
+    // Somewhere inside a checkpoint interval, not right at a checkpoint.
+    await sleep(Math.floor(Math.random() * 700));
+    victim.child.kill('SIGKILL');
+    const { signal } = await victim.exited;
+    assert.equal(signal, 'SIGKILL', `worker 2 ended before the kill:\n${victim.stderr()}`);
+    assert.equal(survivor.child.exitCode, null, 'worker 1 was still running when worker 2 died');
+    await expectExit(survivor, 120_000, 'worker 1 (the survivor)');
+  } finally {
+    victim.child.kill('SIGKILL');
+    survivor.child.kill('SIGKILL');
+  }
+  const final = (await manifest(join(checkpoints, 'worker-2.json')))!;
+  assert.ok(final.counters.recordsRead >= last.counters.recordsRead);
+  assert.ok(final.counters.recordsRead < RECORDS, 'worker 2 died before reading everything');
+  return { victim: final, survivor };
+}
+
+test(`two workers, one SIGKILLed mid-stream: the other takes over; ${RECORDS} records exactly once`, async () => {
+  const topic = uniqueName('takeover');
+  await createTopic(brokers, topic, 4);
+  const truth: Truth = await produceMixed(brokers, topic, RECORDS);
+  const { dir, project } = await writeProject(
+    mixedProject({
+      brokers,
+      topic,
+      group: uniqueName('g'),
+      sinks: `
+  logins:
+    table: logins
+    hive: { database: takeover, format: parquet, partitioned_by: [role] }
+  pays:
+    table: pays
+    hive: { database: takeover, format: json }
+`,
+    }),
+  );
+  const checkpoints = join(checkpointRoot(project), 'game');
+  const { victim, survivor } = await killOneMidStream(dir, checkpoints, topic);
+  // The survivor owns every partition at the end, and read past where the victim's manifest stopped.
+  const end = (await manifest(join(checkpoints, 'worker-1.json')))!;
+  const ends = await topicOffsets(brokers, topic);
+  for (const [split, o] of Object.entries(ends))
+    assert.equal(end.positions[split]?.offset, o.latest, `worker 1 finished ${split}`);
+  assert.ok(victim.counters.recordsRead > 0);
+  assert.doesNotMatch(survivor.stderr(), /stopped:/);
+  await assertExactlyOnce(dir, project, truth, 'takeover');
+});
+
+test(`Kafka-only job, one of two workers SIGKILLed mid-stream: exactly once for read_committed consumers`, async () => {
+  const topic = uniqueName('takeover-tx');
+  const out = uniqueName('takeover-tx-out');
+  await createTopic(brokers, topic, 4);
+  await createTopic(brokers, out, 2);
+  const truth = await produceMixed(brokers, topic, RECORDS);
+  const group = uniqueName('g');
+  const { dir, project } = await writeProject(
+    mixedProject({
+      brokers,
+      topic,
+      group,
+      sinks: `
+  logins_rt:
+    table: logins
+    kafka: { brokers: [${brokers.join(',')}], topic: ${out}, key: [seq] }
+`,
+    }),
+  );
+  await killOneMidStream(dir, join(checkpointRoot(project), 'game'), topic);
+
+  const reader = createKafkaSourceReader({ brokers, topic: out, group: uniqueName('check') });
+  try {
+    // The dead worker's open transaction holds read_committed readers back until the broker aborts it.
+    const rows = await pollRecords(reader, truth.logins, 60_000);
+    rows.push(...(await pollFor(reader, 1500)));
+    const seqs = rows.map((r) => Number(JSON.parse(r.text)['seq']));
+    assert.deepEqual(
+      { rows: seqs.length, distinct: new Set(seqs).size, sum: seqs.reduce((a, b) => a + b, 0) },
+      { rows: truth.logins, distinct: truth.logins, sum: truth.loginSeqSum },
+    );
+  } finally {
+    await reader.close();
+  }
+  // Error records of a Kafka-only job are at least once: every bad record is there.
+  const [errors] = await errorStore(project);
+  assert.equal(errors?.table, 'pays');
+  assert.equal(errors?.distinct, truth.bad);
+  // The group's offsets were committed in the transactions: nothing is left to read.
+  const rest = createKafkaSourceReader({ brokers, topic, group });
+  try {
+    assert.deepEqual(await pollFor(rest, 1500), []);
+  } finally {
+    await rest.close();
+  }
+});
