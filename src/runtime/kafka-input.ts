@@ -136,7 +136,8 @@ export async function createKafkaInput(opts: KafkaInputOptions): Promise<KafkaIn
   return {
     async read(max) {
       const raw = await reader.poll(max, 500);
-      if (opts.untilEnd && raw.length === 0 && ownDone(reader.positions())) await checkOthers(reader.positions());
+      if (opts.untilEnd && raw.length === 0 && ownDone(reader.positions()))
+        await checkOthers(reader.positions());
       const batch: InputBatch = { records: [], errors: [], read: raw.length, bytes: 0 };
       for (const r of raw) {
         batch.bytes += r.bytes.length;

@@ -152,11 +152,9 @@ export class PythonHost {
       const text = await this.limited(timeoutMs, () =>
         this.request({ op: 'call', udfId, payload, limitMs: timeoutMs }),
       );
-      const t0 = performance.now();
       const parsed = parseWithBigInt(text as string) as UdfBatchResult & { memoryError: boolean };
       // The interpreter's memory stays grown after a MemoryError: start afresh next batch.
       if (parsed.memoryError) this.stop();
-      if (process.env.UB_T) process.stderr.write(`parse ${(performance.now()-t0).toFixed(1)} ms ${(text as string).length}\n`);
       result = { outcomes: parsed.outcomes, counters: parsed.counters };
     } catch (e) {
       result = failAll(sent.length, this.batchFailure(e, timeoutMs));

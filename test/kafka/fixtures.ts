@@ -59,7 +59,12 @@ export async function produceMixed(brokers: string[], topic: string, n: number):
 }
 
 /** Tables logins and pays over source `game`, plus the given sinks. */
-export function mixedProject(opts: { brokers: string[]; topic: string; group: string; sinks: string }): string {
+export function mixedProject(opts: {
+  brokers: string[];
+  topic: string;
+  group: string;
+  sinks: string;
+}): string {
   return `
 checkpoint: { interval_seconds: 1 }
 sources:
@@ -103,11 +108,10 @@ export interface WeirProcess {
 
 /** `weir run <dir> --until-end --worker-id <id>` as a child process. */
 export function startRun(dir: string, workerId: number, env: Record<string, string>): WeirProcess {
-  const child = spawn(
-    process.execPath,
-    [CLI, 'run', dir, '--until-end', '--worker-id', String(workerId)],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } },
-  );
+  const child = spawn(process.execPath, [CLI, 'run', dir, '--until-end', '--worker-id', String(workerId)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => {
     stderr += d.toString();
@@ -164,7 +168,9 @@ export async function assertExactlyOnce(dir: string, project: Project, truth: Tr
   const conn = await openWarehouse(project.warehouse);
   try {
     const one = async (sql: string) => (await conn.runAndReadAll(sql)).getRowObjectsJson()[0]!;
-    const l = await one(`SELECT count(*) AS n, count(DISTINCT seq) AS d, sum(seq) AS s FROM ${database}.logins`);
+    const l = await one(
+      `SELECT count(*) AS n, count(DISTINCT seq) AS d, sum(seq) AS s FROM ${database}.logins`,
+    );
     assert.deepEqual(
       { rows: Number(l['n']), distinct: Number(l['d']), sum: Number(l['s']) },
       { rows: truth.logins, distinct: truth.logins, sum: truth.loginSeqSum },
@@ -185,7 +191,13 @@ export async function assertExactlyOnce(dir: string, project: Project, truth: Tr
   assert.equal(c.unrouted, truth.noise, 'weir status: unrouted');
   assert.deepEqual(
     { ...c.tables['logins'], user: undefined },
-    { recordsIn: truth.logins, recordsOut: truth.logins, recordsDropped: 0, recordsErrored: 0, user: undefined },
+    {
+      recordsIn: truth.logins,
+      recordsOut: truth.logins,
+      recordsDropped: 0,
+      recordsErrored: 0,
+      user: undefined,
+    },
   );
   assert.deepEqual(
     { ...c.tables['pays'], user: undefined },

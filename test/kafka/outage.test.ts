@@ -12,7 +12,14 @@ import { requireTool, startBroker, stopBroker } from '../../scripts/kafka.ts';
 import { createTopic, topicOffsets } from '../../src/connectors/kafka/admin.ts';
 import type { Manifest } from '../../src/runtime/checkpoint.ts';
 import { checkpointRoot } from '../../src/runtime/run.ts';
-import { assertExactlyOnce, expectExit, mixedProject, produceMixed, startRun, writeProject } from './fixtures.ts';
+import {
+  assertExactlyOnce,
+  expectExit,
+  mixedProject,
+  produceMixed,
+  startRun,
+  writeProject,
+} from './fixtures.ts';
 import { uniqueName } from './helpers.ts';
 
 const PORT = Number(process.env['WEIR_KAFKA_OUTAGE_PORT'] || 19192);
@@ -55,7 +62,7 @@ test('broker stopped for 30 s mid-run and restarted: weir run waits, resumes, lo
       assert.ok(Date.now() < deadline, `the run never checkpointed:\n${run.stderr()}`);
       assert.equal(run.child.exitCode, null, `the run ended before the outage:\n${run.stderr()}`);
       const m: Manifest | undefined = existsSync(manifestPath)
-        ? JSON.parse(await readFile(manifestPath, 'utf8').catch(() => 'null')) ?? undefined
+        ? (JSON.parse(await readFile(manifestPath, 'utf8').catch(() => 'null')) ?? undefined)
         : undefined;
       if (m && m.counters.recordsRead > 0) {
         const left = Object.entries(ends).filter(([s, o]) => (m.positions[s]?.offset ?? 0) < o.latest);

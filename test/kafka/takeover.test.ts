@@ -72,7 +72,11 @@ async function killOneMidStream(
         last = m2;
         break;
       }
-      assert.equal(victim.child.exitCode, null, `worker 2 ended before it could be killed:\n${victim.stderr()}`);
+      assert.equal(
+        victim.child.exitCode,
+        null,
+        `worker 2 ended before it could be killed:\n${victim.stderr()}`,
+      );
       await sleep(100);
     }
     // Somewhere inside a checkpoint interval, not right at a checkpoint.

@@ -6,7 +6,9 @@
 // Rebalances are eager (every member gives up all partitions, then gets a new assignment):
 // onRevoke callbacks run, and finish, before this member rejoins the group, so the runtime
 // can checkpoint before a partition moves to another worker.
-import { Consumer, FetchIsolationLevels, ListOffsetTimestamps } from '@platformatic/kafka';
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Admin, Consumer, FetchIsolationLevels, ListOffsetTimestamps } from '@platformatic/kafka';
 import type { RawRecord } from '../../core/record.ts';
 import { isKafkaError, kafkaError } from './errors.ts';
 import { parsePositions, parseSplit, splitName } from './split.ts';
@@ -82,6 +84,8 @@ interface SplitState {
 }
 
 const IS_CONTROL = 1 << 5;
+/** Longest wait for an open transaction holding a partition's committed offset (its timeout is far shorter). */
+const UNSTABLE_OFFSETS_WAIT_MS = 120_000;
 const LOG_APPEND_TIME = 1 << 3;
 
 export function createKafkaSourceReader(opts: KafkaSourceReaderOptions): KafkaSourceReader {
@@ -105,6 +109,7 @@ export function createKafkaSourceReader(opts: KafkaSourceReaderOptions): KafkaSo
   let failure: Error | null = null;
   let closed = false;
   let drainFrom = 0;
+  let admin: Admin | undefined;
   const sessionTimeoutMs = opts.sessionTimeoutMs ?? 30_000;
   /** Generation of the current assignment, and when it was received. */
   let assignedGeneration = -1;
@@ -189,9 +194,7 @@ export function createKafkaSourceReader(opts: KafkaSourceReaderOptions): KafkaSo
     if (splits.length === 0) return result;
     const byTopic = new Map<string, number[]>();
     for (const { topic, partition } of splits) byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
-    const committed = await consumer.listCommittedOffsets({
-      topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
-    });
+    const committed = await stableCommittedOffsets(byTopic);
     const missing = new Map<string, number[]>();
     for (const [topic, partitions] of byTopic) {
       for (const partition of partitions) {
@@ -212,6 +215,43 @@ export function createKafkaSourceReader(opts: KafkaSourceReaderOptions): KafkaSo
       }
     }
     return result;
+  }
+
+  /**
+   * Committed offsets that no open transaction is about to change (requireStable, as Kafka's Java
+   * consumer does under read_committed): right after a transactional owner committed, or while a
+   * dead one's transaction waits to be aborted, plain reads return the older offset, and the new
+   * owner would read those records again.
+   */
+  async function stableCommittedOffsets(byTopic: Map<string, number[]>): Promise<Map<string, bigint[]>> {
+    admin ??= new Admin({
+      clientId: `${opts.clientId ?? `weir-${opts.group}`}-offsets`,
+      bootstrapBrokers: opts.brokers,
+    });
+    const deadline = Date.now() + UNSTABLE_OFFSETS_WAIT_MS;
+    for (;;) {
+      try {
+        const [group] = await admin.listConsumerGroupOffsets({
+          groups: [
+            {
+              groupId: opts.group,
+              topics: [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })),
+            },
+          ],
+          requireStable: true,
+        });
+        const out = new Map<string, bigint[]>();
+        for (const topic of group?.topics ?? []) {
+          const offsets: bigint[] = [];
+          for (const p of topic.partitions) offsets[p.partitionIndex] = p.committedOffset;
+          out.set(topic.name, offsets);
+        }
+        return out;
+      } catch (error) {
+        if (closed || !isKafkaError(error, 'UNSTABLE_OFFSET_COMMIT') || Date.now() > deadline) throw error;
+        await sleep(500);
+      }
+    }
   }
 
   function listOffsets(byTopic: Map<string, number[]>, timestamp: bigint) {
@@ -495,6 +535,7 @@ export function createKafkaSourceReader(opts: KafkaSourceReaderOptions): KafkaSo
       if (closed) return;
       closed = true;
       owned = new Map();
+      await admin?.close().catch(() => {});
       await consumer.close().catch(() => {});
     },
   };

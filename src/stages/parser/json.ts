@@ -3,21 +3,38 @@ import { StageError } from '../../core/errors.ts';
 import type { ParsedRecord } from '../../core/record.ts';
 import { JsonSyntaxError, parseJsonExact } from './json-exact.ts';
 
-// 2^53 has 16 digits: a text without a run of 16 digits has no integer JSON.parse would round.
-const LONG_DIGITS = /\d{16}/;
+// Deeper values are handed to the exact parser, which is iterative (this walk recurses).
+const MAX_WALK_DEPTH = 256;
+
+/**
+ * Whether a parsed value may hold an integer beyond ±(2^53 - 1) that JSON.parse rounded: then the
+ * text is parsed again exactly. Walking the parsed value is cheaper than scanning the text.
+ */
+function needsExact(v: unknown, depth: number): boolean {
+  if (typeof v === 'number') return (v > Number.MAX_SAFE_INTEGER || v < -Number.MAX_SAFE_INTEGER) && Number.isInteger(v);
+  if (typeof v !== 'object' || v === null) return false;
+  if (depth >= MAX_WALK_DEPTH) return true;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (needsExact(v[i], depth + 1)) return true;
+    return false;
+  }
+  const o = v as Record<string, unknown>;
+  for (const k in o) if (needsExact(o[k], depth + 1)) return true;
+  return false;
+}
 
 /**
  * Parses any JSON value, keeping big integers exact; throws StageError(PARSE_JSON) with a plain
  * message naming the character position.
  */
 export function parseJsonValue(text: string): unknown {
-  if (!LONG_DIGITS.test(text)) {
-    try {
-      return JSON.parse(text);
-    } catch (e) {
-      throw explain(text, e);
-    }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw explain(text, e);
   }
+  if (!needsExact(value, 0)) return value;
   // Rare path (JSON.parse's reviver with context.source is no faster and overflows the stack on
   // deep nesting, see bench/json.ts).
   try {
