@@ -1,9 +1,14 @@
 // Argument parsing shared by every command: `--help` prints the command's help (exit 0), a bad
-// option prints the problem and the help (exit 2).
+// option prints the problem and the help (exit 2). A command that takes no positional arguments
+// passes allowPositionals = false, so a stray argument is a bad option too.
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 
 type Parsed<O extends ParseArgsOptionsConfig> = ReturnType<
-  typeof parseArgs<{ args: string[]; options: O & { help: { type: 'boolean'; short: 'h' } }; allowPositionals: true }>
+  typeof parseArgs<{
+    args: string[];
+    options: O & { help: { type: 'boolean'; short: 'h' } };
+    allowPositionals: true;
+  }>
 >;
 
 export type CommandArgs<O extends ParseArgsOptionsConfig> =
@@ -15,13 +20,14 @@ export function parseCommandArgs<O extends ParseArgsOptionsConfig>(
   help: string,
   args: string[],
   options: O,
+  allowPositionals = true,
 ): CommandArgs<O> {
   let parsed: Parsed<O>;
   try {
     parsed = parseArgs({
       args,
       options: { ...options, help: { type: 'boolean', short: 'h' } as const },
-      allowPositionals: true,
+      allowPositionals,
     }) as Parsed<O>;
   } catch (err) {
     console.error(`weir ${command}: ${(err as Error).message}\n\n${help}`);

@@ -1,5 +1,6 @@
 // Shared by commands: load a project or print its problems.
 import { loadProject } from '../config/load.ts';
+import { formatProblem } from '../config/problems.ts';
 import type { Project } from '../config/project.ts';
 
 export async function loadOrReport(dir: string | undefined, command: string): Promise<Project | null> {
@@ -10,7 +11,7 @@ export async function loadOrReport(dir: string | undefined, command: string): Pr
   const loaded = await loadProject(dir);
   if (!loaded.ok) {
     console.error(`weir ${command}: ${dir}/weir.yaml has ${loaded.problems.length} problem(s):`);
-    for (const p of loaded.problems) console.error(`  ${p.path ? `${p.path}: ` : ''}${p.message}`);
+    for (const p of loaded.problems) console.error(`  ${formatProblem(p)}`);
     return null;
   }
   return loaded.project;

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Column, LogicalType, PrimitiveKind, RowField } from '../core/types.ts';
+import { rng as seededRandom } from '../gen/gamelogs.ts';
 import { parseType } from './parse.ts';
 
 export function column(name: string, type: string, extra: Partial<Column> = {}): Column {
@@ -30,17 +31,8 @@ export function assertGolden(file: string, actual: string): void {
   );
 }
 
-/** mulberry32: a tiny seeded PRNG, so generated cases are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The game-log generator's seeded PRNG (mulberry32), so generated cases are the same on every run.
+export { seededRandom };
 
 const PRIMITIVES: PrimitiveKind[] = [
   'BOOLEAN',

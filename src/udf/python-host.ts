@@ -35,6 +35,8 @@ const WORKER_URL = new URL('./python-worker.ts', import.meta.url);
 /** Memory snapshot of a fresh interpreter, shared by every host of this thread: restarts take ~0.3 s. */
 let snapshot: Uint8Array | undefined;
 const SIGINT = 2;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 class WorkerGone extends Error {
   readonly reason: 'timeout' | 'crash';
@@ -146,13 +148,13 @@ export class PythonHost {
   }
 
   private async runBatch(udfId: number, inputs: unknown[], timeoutMs: number): Promise<UdfBatchResult> {
-    const { payload, sent, unsendable } = encodeInputs(inputs);
+    const { payload, sent, unsendable } = encodeBatch(inputs);
     let result: UdfBatchResult;
     try {
-      const text = await this.limited(timeoutMs, () =>
-        this.request({ op: 'call', udfId, payload, limitMs: timeoutMs }),
+      const answer = await this.limited(timeoutMs, () =>
+        this.send({ op: 'call', udfId, payload, limitMs: timeoutMs }, [payload.buffer as ArrayBuffer]),
       );
-      const parsed = parseWithBigInt(text as string) as UdfBatchResult & { memoryError: boolean };
+      const parsed = decodeBatch(answer.value as Uint8Array, sent.map((i) => inputs[i]));
       // The interpreter's memory stays grown after a MemoryError: start afresh next batch.
       if (parsed.memoryError) this.stop();
       result = { outcomes: parsed.outcomes, counters: parsed.counters };
@@ -295,17 +297,17 @@ export class PythonHost {
   }
 
   private async request(req: Request): Promise<string | null> {
-    return (await this.send(req)).value;
+    return (await this.send(req)).value as string | null;
   }
 
-  private send(req: Request): Promise<Answer> {
+  private send(req: Request, transfer: ArrayBuffer[] = []): Promise<Answer> {
     const worker = this.worker;
     if (!worker) return Promise.reject(new WorkerGone('crash', 'the Python interpreter is not running'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       if (this.pending.size === 0) worker.ref();
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ ...req, id });
+      worker.postMessage({ ...req, id }, transfer);
     });
   }
 
@@ -324,26 +326,43 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** The batch as one JSON array; inputs that cannot be written as JSON get their error outcome here. */
-function encodeInputs(inputs: unknown[]): {
-  payload: string;
+/**
+ * The batch as UTF-8 JSON: `[` + each input's JSON text joined by `,\n` + `]`. JSON text never
+ * holds a raw newline, so Python can split out each record's own text to tell an unchanged
+ * record by its bytes. Inputs that cannot be written as JSON get their error outcome here.
+ */
+export function encodeBatch(inputs: unknown[]): {
+  payload: Uint8Array;
   sent: number[];
   unsendable: Map<number, UdfOutcome>;
 } {
   const unsendable = new Map<number, UdfOutcome>();
-  try {
-    return { payload: stringifyWithBigInt(inputs), sent: inputs.map((_, i) => i), unsendable };
-  } catch {
-    const parts: string[] = [];
-    const sent: number[] = [];
-    inputs.forEach((input, i) => {
-      try {
-        parts.push(stringifyWithBigInt(input) ?? 'null');
-        sent.push(i);
-      } catch (e) {
-        unsendable.set(i, udfError('TypeError', `the record cannot be passed to Python: ${message(e)}`));
-      }
-    });
-    return { payload: `[${parts.join(',')}]`, sent, unsendable };
+  const parts: string[] = [];
+  const sent: number[] = [];
+  for (let i = 0; i < inputs.length; i++) {
+    try {
+      parts.push(stringifyWithBigInt(inputs[i]) ?? 'null');
+      sent.push(i);
+    } catch (e) {
+      unsendable.set(i, udfError('TypeError', `the record cannot be passed to Python: ${message(e)}`));
+    }
   }
+  return { payload: encoder.encode(`[${parts.join(',\n')}]`), sent, unsendable };
+}
+
+/**
+ * Reads the runner's answer for the inputs that were sent. Outcome `0` means "the input,
+ * unchanged": the input itself is the value, so an untouched record is never parsed again.
+ */
+export function decodeBatch(
+  answer: Uint8Array,
+  inputs: unknown[],
+): UdfBatchResult & { memoryError: boolean } {
+  const parsed = parseWithBigInt(decoder.decode(answer)) as {
+    outcomes: (UdfOutcome | 0)[];
+    counters: Record<string, number>;
+    memoryError: boolean;
+  };
+  const outcomes = parsed.outcomes.map((o, i): UdfOutcome => (o === 0 ? { ok: true, value: inputs[i] } : o));
+  return { outcomes, counters: parsed.counters, memoryError: parsed.memoryError };
 }

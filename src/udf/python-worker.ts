@@ -106,7 +106,12 @@ function sync(projectDir: string, dir: string): void {
   runner?.add_path(dir);
 }
 
-function handle(req: PythonRequest): string | null {
+interface PyBytes {
+  toJs(): Uint8Array;
+  destroy(): void;
+}
+
+function handle(req: PythonRequest): string | Uint8Array | null {
   const py = runner as Runner;
   switch (req.op) {
     case 'init':
@@ -131,8 +136,14 @@ function handle(req: PythonRequest): string | null {
     case 'unload':
       py.unload(req.udfId);
       return null;
-    case 'call':
-      return py.call(req.udfId, req.payload, req.limitMs) as string;
+    case 'call': {
+      const result = py.call(req.udfId, req.payload, req.limitMs) as PyBytes;
+      try {
+        return result.toJs();
+      } finally {
+        result.destroy();
+      }
+    }
   }
 }
 
@@ -149,7 +160,12 @@ port.on('message', async (req: PythonRequest) => {
       return;
     }
     await ready;
-    res = { id: req.id, ok: true, value: handle(req) };
+    const value = handle(req);
+    res = { id: req.id, ok: true, value };
+    if (value instanceof Uint8Array) {
+      port.postMessage(res, [value.buffer as ArrayBuffer]);
+      return;
+    }
   } catch (e) {
     const err = e as Error & { type?: string };
     const interrupted = err.type === 'KeyboardInterrupt';

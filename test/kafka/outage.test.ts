@@ -33,7 +33,7 @@ before(async () => {
 });
 after(() => stopBroker(PORT, { clean: true }));
 
-test('broker stopped for 30 s mid-run and restarted: weir run waits, resumes, loads everything exactly once', async () => {
+test('broker stopped for 30 s mid-run and restarted: weir run waits, resumes, loads everything exactly once', async (t) => {
   const topic = uniqueName('outage');
   await createTopic(brokers, topic, 4);
   const truth = await produceMixed(brokers, topic, RECORDS);
@@ -77,6 +77,12 @@ test('broker stopped for 30 s mid-run and restarted: weir run waits, resumes, lo
     assert.equal(run.child.exitCode, null, `weir run exited during the outage:\n${run.stderr()}`);
     const waiting = run.stderr().match(/waiting \d+ s, then resuming from the last checkpoint/g) ?? [];
     assert.ok(waiting.length >= 1, `no waiting line during the outage:\n${run.stderr()}`);
+    for (const line of run
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes('waiting'))
+      .slice(0, 3))
+      t.diagnostic(line);
     assert.doesNotMatch(run.stderr(), /^\s+at /m, 'plain lines, no stack traces');
     await startBroker(PORT, (l) => console.error(`[kafka ${PORT}] ${l}`));
     console.error(`[outage] broker back after ${((Date.now() - stoppedAt) / 1000).toFixed(0)} s`);

@@ -1,9 +1,9 @@
 // `weir ddl <dir> [--dialect hive|flink|avro] [--sink NAME]`: the definitions derived from table schemas.
-import { parseArgs } from 'node:util';
 import { sinkAvroSchema, sinkFlinkDdl, sinkHiveDdl } from '../../config/derive.ts';
-import { loadProject } from '../../config/load.ts';
-import { didYouMean, formatProblem } from '../../config/problems.ts';
+import { didYouMean } from '../../config/problems.ts';
 import type { Project, ResolvedSink } from '../../config/project.ts';
+import { parseCommandArgs } from '../args.ts';
+import { loadOrReport } from '../load.ts';
 
 const HELP = `Usage: weir ddl <dir> [--dialect hive|flink|avro] [--sink NAME]
 
@@ -20,26 +20,12 @@ const DIALECTS = ['hive', 'flink', 'avro'] as const;
 type Dialect = (typeof DIALECTS)[number];
 
 export async function run(args: string[]): Promise<number> {
-  let values: { dialect?: string; sink?: string; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        dialect: { type: 'string', short: 'd' },
-        sink: { type: 'string', short: 's' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    console.error(`weir ddl: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const parsed = parseCommandArgs('ddl', HELP, args, {
+    dialect: { type: 'string', short: 'd' },
+    sink: { type: 'string', short: 's' },
+  });
+  if (!parsed.ok) return parsed.code;
+  const { values, positionals } = parsed;
   const dialect = values.dialect;
   if (dialect !== undefined && !(DIALECTS as readonly string[]).includes(dialect)) {
     console.error(
@@ -52,13 +38,8 @@ export async function run(args: string[]): Promise<number> {
     console.error(`weir ddl: give the project folder, e.g. weir ddl examples/tour --dialect hive\n\n${HELP}`);
     return 2;
   }
-  const loaded = await loadProject(dir);
-  if (!loaded.ok) {
-    console.error(`weir ddl: the project has problems (see weir validate ${dir}):`);
-    for (const p of loaded.problems) console.error(`  ${formatProblem(p)}`);
-    return 1;
-  }
-  const { project } = loaded;
+  const project = await loadOrReport(dir, 'ddl');
+  if (!project) return 1;
   let sinks = project.sinks;
   if (values.sink !== undefined) {
     const one = sinks.find((s) => s.name === values.sink);

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { errorStoreLocation } from '../../runtime/errorstore.ts';
+import { parseCommandArgs } from '../args.ts';
 import { loadOrReport } from '../load.ts';
 import { table } from '../summary.ts';
 
@@ -14,22 +14,15 @@ Counts committed error records by day, code and table, then shows the newest one
 const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      code: { type: 'string' },
-      table: { type: 'string' },
-      day: { type: 'string' },
-      limit: { type: 'string', default: '10' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const parsed = parseCommandArgs('errors', HELP, args, {
+    code: { type: 'string' },
+    table: { type: 'string' },
+    day: { type: 'string' },
+    limit: { type: 'string', default: '10' },
+    json: { type: 'boolean', default: false },
   });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  if (!parsed.ok) return parsed.code;
+  const { values, positionals } = parsed;
   const project = await loadOrReport(positionals[0], 'errors');
   if (!project) return 1;
   const limit = Number(values.limit);

@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { writeGenerated } from '../../gen/write.ts';
+import { parseCommandArgs } from '../args.ts';
 
 const HELP = `Usage: weir generate --out FILE [--count N] [--seed S] [--kinds K] [--malformed SHARE] [--drift SHARE]
 
@@ -13,22 +13,22 @@ and program logs. The same seed always gives the same file. FILE ending in .gz i
   --drift SHARE      share of drifting records: missing, extra or retyped fields (default 0.02)`;
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const parsed = parseCommandArgs(
+    'generate',
+    HELP,
     args,
-    options: {
+    {
       out: { type: 'string' },
       count: { type: 'string', default: '10000' },
       seed: { type: 'string', default: '42' },
       kinds: { type: 'string', default: '5' },
       malformed: { type: 'string', default: '0.01' },
       drift: { type: 'string', default: '0.02' },
-      help: { type: 'boolean', short: 'h' },
     },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+    false,
+  );
+  if (!parsed.ok) return parsed.code;
+  const { values } = parsed;
   if (!values.out) {
     console.error(`weir generate: --out FILE is required\n\n${HELP}`);
     return 2;

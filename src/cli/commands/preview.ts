@@ -2,10 +2,10 @@
 // lines and show the rows, error records and counters of each table.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { loadProject } from '../../config/load.ts';
-import { didYouMean, formatProblem } from '../../config/problems.ts';
+import { didYouMean } from '../../config/problems.ts';
 import { rawRecordsOf } from '../../runtime/lines.ts';
+import { parseCommandArgs } from '../args.ts';
+import { loadOrReport } from '../load.ts';
 import { renderReport } from '../preview/render.ts';
 import { previewProject } from '../preview/report.ts';
 
@@ -20,28 +20,14 @@ raw line) and the counters (in = out + dropped + errored).
   --limit N      rows and errors shown per table (default 20; --json shows all unless given)`;
 
 export async function run(args: string[]): Promise<number> {
-  let values: { input?: string; table?: string; json?: boolean; limit?: string; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        input: { type: 'string', short: 'i' },
-        table: { type: 'string', short: 't' },
-        json: { type: 'boolean' },
-        limit: { type: 'string', short: 'n' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    console.error(`weir preview: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const parsed = parseCommandArgs('preview', HELP, args, {
+    input: { type: 'string', short: 'i' },
+    table: { type: 'string', short: 't' },
+    json: { type: 'boolean' },
+    limit: { type: 'string', short: 'n' },
+  });
+  if (!parsed.ok) return parsed.code;
+  const { values, positionals } = parsed;
   const dir = positionals[0] ?? '.';
   if (!values.input) {
     console.error(`weir preview: give sample lines with --input FILE\n\n${HELP}`);
@@ -56,13 +42,8 @@ export async function run(args: string[]): Promise<number> {
     }
   }
 
-  const loaded = await loadProject(dir);
-  if (!loaded.ok) {
-    for (const p of loaded.problems) console.error(formatProblem(p));
-    console.error(`\nfix the project first (weir validate ${dir})`);
-    return 1;
-  }
-  const { project } = loaded;
+  const project = await loadOrReport(dir, 'preview');
+  if (!project) return 1;
   if (values.table !== undefined && !project.tables.some((t) => t.name === values.table)) {
     const names = project.tables.map((t) => t.name);
     console.error(

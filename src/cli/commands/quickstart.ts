@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { openWarehouse } from '../../connectors/warehouse/sql.ts';
 import { writeGenerated } from '../../gen/write.ts';
 import { runProject } from '../../runtime/run.ts';
+import { parseCommandArgs } from '../args.ts';
 import { loadOrReport } from '../load.ts';
 import { printSummary } from '../summary.ts';
 
@@ -20,14 +20,15 @@ const SAMPLE_QUERY = `SELECT l.dt, count(*) AS logins, count(DISTINCT l.role_id)
 FROM game.login l GROUP BY l.dt ORDER BY l.dt`;
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const parsed = parseCommandArgs(
+    'quickstart',
+    HELP,
     args,
-    options: { records: { type: 'string', default: '200000' }, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+    { records: { type: 'string', default: '200000' } },
+    false,
+  );
+  if (!parsed.ok) return parsed.code;
+  const { values } = parsed;
   const dir = join(ROOT, 'examples', 'quickstart');
   const shown = relative(process.cwd(), dir) || '.';
   const records = Number(values.records);

@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
 import { explainError } from '../../runtime/io-errors.ts';
 import { runProject } from '../../runtime/run.ts';
+import { parseCommandArgs } from '../args.ts';
 import { loadOrReport } from '../load.ts';
 import { printSummary } from '../summary.ts';
 
@@ -23,22 +23,15 @@ partitions through the consumer group.
   --json         print the summary as JSON`;
 
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      follow: { type: 'boolean', default: false },
-      workers: { type: 'string' },
-      'worker-id': { type: 'string' },
-      'until-end': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const parsed = parseCommandArgs('run', HELP, args, {
+    follow: { type: 'boolean', default: false },
+    workers: { type: 'string' },
+    'worker-id': { type: 'string' },
+    'until-end': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
   });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  if (!parsed.ok) return parsed.code;
+  const { values, positionals } = parsed;
   const project = await loadOrReport(positionals[0], 'run');
   if (!project) return 1;
   const workers = values.workers === undefined ? undefined : Number(values.workers);

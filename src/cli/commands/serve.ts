@@ -1,13 +1,13 @@
 // `weir serve <dir> [--port N]`: the HTTP server — a Confluent-compatible schema registry plus
 // Weir's endpoints (logical schema, Flink DDL per Kafka sink subject).
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import { sinkAvroSchema } from '../../config/derive.ts';
 import type { Project } from '../../config/project.ts';
 import { createApp } from '../../server/app.ts';
 import { Registry } from '../../server/registry/store.ts';
 import { kafkaSubjects } from '../../server/weir-routes.ts';
+import { parseCommandArgs } from '../args.ts';
 import { loadOrReport } from '../load.ts';
 
 const HELP = `Usage: weir serve <dir> [--port N] [--host H] [--registry-dir DIR]
@@ -25,27 +25,13 @@ At start it registers the Avro schema of every Kafka sink with format: avro.
 Stop with Ctrl-C (SIGINT) or SIGTERM.`;
 
 export async function run(args: string[]): Promise<number> {
-  let values: { port?: string; host?: string; 'registry-dir'?: string; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        port: { type: 'string', short: 'p' },
-        host: { type: 'string' },
-        'registry-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    console.error(`weir serve: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const parsed = parseCommandArgs('serve', HELP, args, {
+    port: { type: 'string', short: 'p' },
+    host: { type: 'string' },
+    'registry-dir': { type: 'string' },
+  });
+  if (!parsed.ok) return parsed.code;
+  const { values, positionals } = parsed;
   const port = values.port === undefined ? 8081 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     console.error(`weir serve: --port must be a whole number from 0 to 65535, got "${values.port}"`);

@@ -3,8 +3,10 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { loadProject } from '../../config/load.ts';
 import { formatProblem } from '../../config/problems.ts';
 import { openWarehouse } from '../../connectors/warehouse/sql.ts';
+import { parseCommandArgs } from '../args.ts';
 
 const USAGE = 'Usage: weir sql <project-dir> "<query>" [--json]';
+const HELP = `${USAGE}\n\nEach catalog table is a view named <database>.<table>; only committed files are visible.`;
 
 /** The project's absolute warehouse path. */
 export async function projectWarehouse(dir: string): Promise<string> {
@@ -72,23 +74,18 @@ export async function runQuery(conn: DuckDBConnection, query: string, json: bool
 }
 
 export async function run(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(
-      `${USAGE}\n\nEach catalog table is a view named <database>.<table>; only committed files are visible.`,
-    );
-    return 0;
-  }
-  const json = args.includes('--json');
-  const positional = args.filter((a) => a !== '--json');
-  if (positional.length !== 2) {
+  const parsed = parseCommandArgs('sql', HELP, args, { json: { type: 'boolean', default: false } });
+  if (!parsed.ok) return parsed.code;
+  const { values, positionals } = parsed;
+  if (positionals.length !== 2) {
     console.error(USAGE);
     return 2;
   }
-  const [dir, query] = positional as [string, string];
+  const [dir, query] = positionals as [string, string];
   let conn: DuckDBConnection | undefined;
   try {
     conn = await openWarehouse(await projectWarehouse(dir));
-    console.log(await runQuery(conn, query, json));
+    console.log(await runQuery(conn, query, values.json));
     return 0;
   } catch (e) {
     console.error(`weir sql: ${(e as Error).message}`);

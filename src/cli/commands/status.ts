@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { sumCounters } from '../../metrics/counters.ts';
 import { readManifests } from '../../runtime/checkpoint.ts';
 import { planJobs } from '../../runtime/plan.ts';
 import { checkpointRoot, ownCounters } from '../../runtime/run.ts';
+import { parseCommandArgs } from '../args.ts';
 import { loadOrReport } from '../load.ts';
 import { printSummary, table } from '../summary.ts';
 
@@ -14,15 +14,9 @@ Counters of every worker that ever checkpointed count (also workers that have st
 what they committed stays committed).`;
 
 export async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const parsed = parseCommandArgs('status', HELP, args, { json: { type: 'boolean', default: false } });
+  if (!parsed.ok) return parsed.code;
+  const { values, positionals } = parsed;
   const project = await loadOrReport(positionals[0], 'status');
   if (!project) return 1;
   const root = checkpointRoot(project);

@@ -1,7 +1,7 @@
 // `weir validate <dir>`: load a project and report every problem with its config path.
-import { parseArgs } from 'node:util';
 import { loadProject } from '../../config/load.ts';
 import { formatProblem } from '../../config/problems.ts';
+import { parseCommandArgs } from '../args.ts';
 
 const HELP = `Usage: weir validate <dir>
 
@@ -10,17 +10,8 @@ and sinks, regexes, UDF files) and prints every problem as \`config.path: messag
 Exits 0 when the project is valid, 1 otherwise.`;
 
 export async function run(args: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (err) {
-    console.error(`weir validate: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const parsed = parseCommandArgs('validate', HELP, args, {});
+  if (!parsed.ok) return parsed.code;
   const dir = parsed.positionals[0] ?? '.';
   const result = await loadProject(dir);
   if (!result.ok) {
@@ -35,10 +26,6 @@ export async function run(args: string[]): Promise<number> {
     `ok: ${count(sources, 'source')}, ${count(project.tables.length, 'table')}, ${count(project.sinks.length, 'sink')}`,
   );
   return 0;
-}
-
-function parse(args: string[]) {
-  return parseArgs({ args, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
 }
 
 function count(n: number, noun: string): string {

@@ -32,6 +32,8 @@ function labelled(what: string, e: unknown): unknown {
   return new StageError(e.code, `${what}: ${e.message}`, opts);
 }
 
+const NO_HITS: string[] = [];
+
 export function compileFinish(table: ResolvedTable, sinks: ResolvedSink[]): Finish {
   const format = compileFormatter(table.columns);
   const base = formatPath(['tables', table.name]);
@@ -62,7 +64,7 @@ export function compileFinish(table: ResolvedTable, sinks: ResolvedSink[]): Fini
           continue;
         }
         let hits: string[];
-        let takes: boolean[];
+        let takes: readonly boolean[];
         try {
           try {
             if (dropWhen?.(row)) {
@@ -72,10 +74,13 @@ export function compileFinish(table: ResolvedTable, sinks: ResolvedSink[]): Fini
           } catch (e) {
             throw labelled(`${base}.drop_when`, e);
           }
-          hits = [];
+          hits = NO_HITS;
           for (const counter of counters) {
             try {
-              if (counter.test(row)) hits.push(counter.name);
+              if (counter.test(row)) {
+                if (hits === NO_HITS) hits = [];
+                hits.push(counter.name);
+              }
             } catch (e) {
               throw labelled(counter.path, e);
             }
@@ -88,11 +93,11 @@ export function compileFinish(table: ResolvedTable, sinks: ResolvedSink[]): Fini
         c.recordsOut++;
         for (const name of hits) c.user[name]! += 1;
         tableRows.push(row);
-        takes.forEach((take, i) => {
-          if (!take) return;
+        for (let i = 0; i < takes.length; i++) {
+          if (!takes[i]) continue;
           sinkRows[i]!.push(sinkStats[i]!.pick(row));
           sinkOrigins?.[i]?.push(item.raw.position);
-        });
+        }
       }
     },
   };

@@ -31,7 +31,11 @@ export function parseStep(cfg: ParserConfig): Step {
       try {
         const rec = parse(item.value as string, item.raw.position);
         if (rec === null) batch.counters.recordsDropped++;
-        else out.push({ raw: item.raw, value: rec });
+        else {
+          // Items belong to this table's batch: updating in place saves an object per record and step.
+          item.value = rec;
+          out.push(item);
+        }
       } catch (e) {
         batch.fail(item, failureOf(e, 'parser', fallback));
       }
@@ -46,7 +50,8 @@ export function flattenStep(cfg: FlattenConfig): Step {
     const out: Item[] = [];
     for (const item of items) {
       try {
-        out.push({ raw: item.raw, value: flatten(item.value as ParsedRecord) });
+        item.value = flatten(item.value as ParsedRecord);
+        out.push(item);
       } catch (e) {
         batch.fail(item, failureOf(e, 'extend', 'EXTEND_FLATTEN'));
       }

@@ -46,22 +46,33 @@ export function compileFlatten(cfg: FlattenConfig): (rec: ParsedRecord) => Parse
 
     const out: ParsedRecord = {};
     for (const k in rec) if (k !== field || keepOriginal) setField(out, k, rec[k]);
-    // Depth-first with an explicit stack; pushed in reverse so fields come out in source order.
-    const stack: Array<[name: string, value: unknown, depth: number]> = [];
+    // Depth-first with explicit (parallel) stacks; pushed in reverse so fields come out in source order.
+    const names: string[] = [];
+    const values: unknown[] = [];
+    const depths: number[] = [];
     const pushChildren = (name: string, value: Record<string, unknown> | unknown[], depth: number): void => {
-      const keys = Array.isArray(value) ? value.map((_, i) => String(i)) : Object.keys(value);
+      const base = name === '' ? prefix : name + separator;
+      if (Array.isArray(value)) {
+        for (let i = value.length - 1; i >= 0; i--) {
+          names.push(base + i);
+          values.push(value[i]);
+          depths.push(depth);
+        }
+        return;
+      }
+      const keys = Object.keys(value);
       for (let i = keys.length - 1; i >= 0; i--) {
         const k = keys[i]!;
-        stack.push([
-          name === '' ? prefix + k : name + separator + k,
-          (value as Record<string, unknown>)[k],
-          depth,
-        ]);
+        names.push(base + k);
+        values.push(value[k]);
+        depths.push(depth);
       }
     };
     pushChildren('', root, 1);
-    while (stack.length > 0) {
-      const [name, value, depth] = stack.pop()!;
+    while (names.length > 0) {
+      const name = names.pop()!;
+      const value = values.pop();
+      const depth = depths.pop()!;
       if (depth < maxDepth && splittable(value)) pushChildren(name, value, depth + 1);
       else if (Object.hasOwn(out, name)) throw collision(field, name);
       else setField(out, name, value);

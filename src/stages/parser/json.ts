@@ -11,7 +11,8 @@ const MAX_WALK_DEPTH = 256;
  * text is parsed again exactly. Walking the parsed value is cheaper than scanning the text.
  */
 function needsExact(v: unknown, depth: number): boolean {
-  if (typeof v === 'number') return (v > Number.MAX_SAFE_INTEGER || v < -Number.MAX_SAFE_INTEGER) && Number.isInteger(v);
+  if (typeof v === 'number')
+    return (v > Number.MAX_SAFE_INTEGER || v < -Number.MAX_SAFE_INTEGER) && Number.isInteger(v);
   if (typeof v !== 'object' || v === null) return false;
   if (depth >= MAX_WALK_DEPTH) return true;
   if (Array.isArray(v)) {

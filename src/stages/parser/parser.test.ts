@@ -30,6 +30,10 @@ test('json: objects parse; big integers stay exact; small ones stay numbers', ()
     o: { x: [99999999999999999n] },
   });
   assert.deepEqual(p('\uFEFF{"a":1}'), { a: 1 });
+  // Found wherever it sits (the check walks the parsed value, not the text).
+  assert.deepEqual(p('{"items":[{"id":1},{"id":18446744073709551615,"e":1e20}]}'), {
+    items: [{ id: 1 }, { id: 18446744073709551615n, e: 1e20 }],
+  });
 });
 
 test('json: exact path agrees with JSON.parse on escapes, unicode and __proto__', () => {

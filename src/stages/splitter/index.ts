@@ -18,7 +18,7 @@ export interface SplitTarget {
 export interface Splitter {
   targets: SplitTarget[];
   /** For each target, whether it takes the row. Throws StageError EXPR when a `when` fails. */
-  match(row: Row): boolean[];
+  match(row: Row): readonly boolean[];
 }
 
 function compilePick(table: ResolvedTable, sink: ResolvedSink): (row: Row) => Row {
@@ -42,9 +42,13 @@ export function compileSplitter(table: ResolvedTable, sinks: ResolvedSink[]): Sp
     }
     return t;
   });
+  // Without any `when`, every target takes every row: one shared answer, no array per row.
+  const everyTarget: readonly boolean[] = Object.freeze(targets.map(() => true));
+  const unconditional = targets.every((t) => t.when === undefined);
   return {
     targets,
     match(row) {
+      if (unconditional) return everyTarget;
       return targets.map((t) => {
         if (!t.when) return true;
         try {

@@ -1,6 +1,6 @@
 # Runs inside the Pyodide interpreter of a Python UDF host (see src/udf/python-worker.ts).
-# One batch is one call: a JSON array in, a JSON document of outcomes out, so JS and Python
-# are crossed once per batch. The outcome objects are already in UdfOutcome's shape.
+# One batch is one call: UTF-8 JSON bytes in, UTF-8 JSON bytes out, so JS and Python are crossed
+# once per batch. The outcome objects are already in UdfOutcome's shape.
 import importlib
 import json
 import sys
@@ -12,6 +12,11 @@ PROJECT_ROOT = "/project"
 _PREFIX = PROJECT_ROOT + "/"
 _udfs = {}
 _encode = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode
+# Writes non-ASCII as is, as JSON.stringify does: an unchanged record gives back the bytes it came as.
+_encode_text = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+_OK = b'{"ok":true,"value":'
+_OK_NULL = b'{"ok":true,"value":null}'
+_SAME = b"0"
 _memory_error = False
 
 
@@ -116,77 +121,98 @@ def _bad_return(preprocess, result):
     )
 
 
-def _run(fn, preprocess, inputs, out):
+def _value_json(value):
+    """(UTF-8 JSON of value, None), or (None, error outcome) when JSON cannot hold it."""
+    try:
+        text = _encode_text(value)
+    except (TypeError, ValueError, RecursionError) as e:
+        message = "the returned value cannot be passed on: %s" % e
+        return None, _error("UDF", type(e).__name__, message)
+    try:
+        return text.encode(), None
+    except UnicodeEncodeError:
+        # A lone surrogate (e.g. from "\ud800" in the input) has no UTF-8 form: escape it.
+        return _encode(value).encode(), None
+
+
+def _ok(value):
+    data, problem = _value_json(value)
+    return _OK + data + b"}" if problem is None else _encode(problem).encode()
+
+
+def _outcome(preprocess, value, result, same):
+    """One outcome as UTF-8 JSON: b"0" when the result is the input unchanged (see call)."""
+    if result is None:
+        return _OK_NULL
+    if preprocess:
+        if not isinstance(result, str):
+            return _encode(_bad_return(preprocess, result)).encode()
+        return _SAME if result is value or result == value else _ok(result)
+    if isinstance(result, dict):
+        data, problem = _value_json(result)
+        if problem is not None:
+            return _encode(problem).encode()
+        # Byte-equal to the JSON the record arrived as: JS keeps its own record.
+        return _SAME if data == same else _OK + data + b"}"
+    if isinstance(result, list) and all(isinstance(r, dict) for r in result):
+        return _ok(result)
+    return _encode(_bad_return(preprocess, result)).encode()
+
+
+def _run(fn, preprocess, inputs, texts, out):
     global _memory_error
-    for value in inputs:
+    for i, value in enumerate(inputs):
         try:
             result = fn(value)
         except MemoryError as e:
             _memory_error = True
-            out.append(_error("UDF", "MemoryError", "the UDF ran out of memory", _user_frame(e.__traceback__)))
+            error = _error("UDF", "MemoryError", "the UDF ran out of memory", _user_frame(e.__traceback__))
+            out.append(_encode(error).encode())
             continue
         except KeyboardInterrupt:
             raise
         except BaseException as e:  # noqa: BLE001 - SystemExit etc. must not end the batch
-            out.append(_exception(e))
+            out.append(_encode(_exception(e)).encode())
             continue
-        if result is None or (isinstance(result, str) if preprocess else isinstance(result, dict)):
-            out.append({"ok": True, "value": result})
-        elif not preprocess and isinstance(result, list) and all(isinstance(r, dict) for r in result):
-            out.append({"ok": True, "value": result})
-        else:
-            out.append(_bad_return(preprocess, result))
-
-
-def _encode_outcomes(out):
-    # One encode for the batch is ~2x faster than one per record; a value JSON cannot hold
-    # (a datetime, NaN, a cycle) sends us the slow way to find which records hold one.
-    try:
-        return _encode(out)
-    except (TypeError, ValueError, RecursionError):
-        pass
-    parts = []
-    for outcome in out:
-        try:
-            parts.append(_encode(outcome))
-        except (TypeError, ValueError, RecursionError) as e:
-            message = "the returned value cannot be passed on: %s" % e
-            parts.append(_encode(_error("UDF", type(e).__name__, message)))
-    return "[" + ",".join(parts) + "]"
+        out.append(_outcome(preprocess, value, result, None if texts is None else texts[i]))
 
 
 def call(udf_id, payload, limit_ms):
-    """Run one batch; returns JSON {outcomes, counters, memoryError}."""
+    """Run one batch. payload: UTF-8 JSON, the inputs as "[" + one JSON text each joined by ",\n"
+    + "]" (JSON text never holds a raw newline, so the split below finds each record's own text).
+    Returns UTF-8 JSON {outcomes, counters, memoryError}; an outcome 0 means "the input, unchanged":
+    a record that encodes to the same bytes it came as, or the same str for a preprocess."""
     global _memory_error
     fn, preprocess = _udfs[udf_id]
     weir._counters.clear()
     _memory_error = False
+    data = payload.to_bytes()
+    inputs = json.loads(data)
+    texts = None if preprocess else data[1:-1].split(b",\n")
     out = []
-    inputs = json.loads(payload)
     try:
-        _run(fn, preprocess, inputs, out)
+        _run(fn, preprocess, inputs, texts, out)
     except KeyboardInterrupt as e:
         done = len(out)
-        out.append(
-            _error(
-                "UDF_TIMEOUT",
-                "TimeoutError",
-                "the UDF did not finish within the batch time limit (%d ms)" % limit_ms,
-                _user_frame(e.__traceback__),
-            )
+        timeout = _error(
+            "UDF_TIMEOUT",
+            "TimeoutError",
+            "the UDF did not finish within the batch time limit (%d ms)" % limit_ms,
+            _user_frame(e.__traceback__),
         )
+        out.append(_encode(timeout).encode())
         skipped = _error(
             "UDF_TIMEOUT",
             "TimeoutError",
             "not run: the batch time limit (%d ms) was reached before this record" % limit_ms,
         )
-        out.extend([skipped] * (len(inputs) - done - 1))
+        out.extend([_encode(skipped).encode()] * (len(inputs) - done - 1))
     return (
-        '{"outcomes":'
-        + _encode_outcomes(out)
-        + ',"counters":'
-        + _encode(weir._counters)
-        + ',"memoryError":'
-        + ("true" if _memory_error else "false")
-        + "}"
+        b'{"outcomes":['
+        + b",".join(out)
+        + b'],"counters":'
+        + _encode(weir._counters).encode()
+        + b',"memoryError":'
+        + (b"true" if _memory_error else b"false")
+        + b"}"
     )

@@ -1,0 +1,98 @@
+// A worker that stalls (SIGSTOP) longer than the group's session timeout is dropped from the group
+// and its partitions go to the other worker. When it wakes up (SIGCONT) it must not checkpoint what
+// it read before the stall: the new owner already started from its last checkpoint. It drops that
+// work and rejoins; every record still lands exactly once.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createTopic, topicOffsets } from '../../src/connectors/kafka/admin.ts';
+import type { Manifest } from '../../src/runtime/checkpoint.ts';
+import { checkpointRoot } from '../../src/runtime/run.ts';
+import { ensureBroker, type TestBroker } from './broker.ts';
+import { assertExactlyOnce, expectExit, mixedProject, produceMixed, startRun, writeProject } from './fixtures.ts';
+import { uniqueName } from './helpers.ts';
+
+const RECORDS = 100_000;
+const ENV = { WEIR_KAFKA_SESSION_TIMEOUT_MS: '6000' };
+
+let broker: TestBroker;
+let brokers: string[];
+before(async () => {
+  broker = await ensureBroker();
+  brokers = broker.brokers;
+});
+after(() => broker?.stop());
+
+async function manifest(path: string): Promise<Manifest | undefined> {
+  if (!existsSync(path)) return undefined;
+  return JSON.parse(await readFile(path, 'utf8').catch(() => 'null')) ?? undefined;
+}
+
+test('a worker stalled past its session does not commit after the new owner started', async (t) => {
+  const topic = uniqueName('stall');
+  await createTopic(brokers, topic, 4);
+  const truth = await produceMixed(brokers, topic, RECORDS);
+  const ends = await topicOffsets(brokers, topic);
+  const { dir, project } = await writeProject(
+    mixedProject({
+      brokers,
+      topic,
+      group: uniqueName('g'),
+      sinks: `
+  logins:
+    table: logins
+    hive: { database: stall, format: parquet }
+  pays:
+    table: pays
+    hive: { database: stall, format: json }
+`,
+    }),
+  );
+  const checkpoints = join(checkpointRoot(project), 'game');
+  const survivor = startRun(dir, 1, ENV);
+  const stalled = startRun(dir, 2, ENV);
+  try {
+    // Both have checkpointed, and worker 2 owns partitions it has not finished.
+    let theirs: string[] = [];
+    let at: Manifest | undefined;
+    const deadline = Date.now() + 60_000;
+    while (theirs.length === 0) {
+      assert.ok(Date.now() < deadline, `both workers never got going:\n${stalled.stderr()}`);
+      assert.equal(stalled.child.exitCode, null, `worker 2 ended too early:\n${stalled.stderr()}`);
+      await sleep(100);
+      const [m1, m2] = [
+        await manifest(join(checkpoints, 'worker-1.json')),
+        await manifest(join(checkpoints, 'worker-2.json')),
+      ];
+      if (!m1 || !m2 || m1.counters.recordsRead === 0 || m2.counters.recordsRead === 0) continue;
+      at = m2;
+      theirs = Object.entries(m2.positions)
+        .filter(([s, p]) => p.offset > (m1.positions[s]?.offset ?? 0) && p.offset < ends[s]!.latest)
+        .map(([s]) => s);
+    }
+    stalled.child.kill('SIGSTOP');
+    // Wait until worker 1 took worker 2's partitions over and checkpointed past where worker 2 was.
+    const takeover = Date.now() + 60_000;
+    for (;;) {
+      assert.ok(Date.now() < takeover, `worker 1 never took the partitions over:\n${survivor.stderr()}`);
+      const m1 = await manifest(join(checkpoints, 'worker-1.json'));
+      if (m1 && theirs.some((s) => (m1.positions[s]?.offset ?? 0) > at!.positions[s]!.offset)) break;
+      if (survivor.child.exitCode !== null) break;
+      await sleep(200);
+    }
+    stalled.child.kill('SIGCONT');
+    await expectExit(survivor, 120_000, 'worker 1');
+    await expectExit(stalled, 120_000, 'worker 2 (stalled)');
+  } finally {
+    stalled.child.kill('SIGCONT');
+    stalled.child.kill('SIGKILL');
+    survivor.child.kill('SIGKILL');
+  }
+  const gaveUp = stalled.stderr().match(/gave up its uncommitted work: .*/);
+  assert.ok(gaveUp, `worker 2 did not notice it lost its partitions:\n${stalled.stderr()}`);
+  t.diagnostic(gaveUp[0]);
+  await assertExactlyOnce(dir, project, truth, 'stall');
+});
