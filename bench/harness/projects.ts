@@ -34,8 +34,8 @@ const SMALL_SCHEMA = {
   dt: 'STRING NOT NULL',
 };
 
-/** The Python postprocess of the `udf` scenario: the cheapest UDF there is. */
-export const NOOP_UDF = 'def process(record):\n    return record\n';
+/** The Python UDFs of the `udf` (postprocess) and `udf-pre` (preprocess) scenarios: the cheapest there are. */
+export const NOOP_UDF = 'def process(record):\n    return record\n\n\ndef line(text):\n    return text\n';
 
 type Json = Record<string, unknown>;
 
@@ -93,6 +93,13 @@ export function projectConfig(scenario: Exclude<ScenarioName, 'floor'>, input: s
         tables: { login: fullTable(kindName(0), [{ udf: 'udf/noop.py#process' }]) },
         sinks: { login: hiveSink('login', 'parquet') },
       };
+    case 'udf-pre':
+      return {
+        ...base,
+        sources,
+        tables: { login: { ...fullTable(kindName(0)), preprocess: 'udf/noop.py#line' } },
+        sinks: { login: hiveSink('login', 'parquet') },
+      };
     case 'mixed': {
       const formats = ['parquet', 'json', 'text'] as const;
       const names = formats.map((_, i) => kindName(i).toLowerCase());
@@ -136,7 +143,7 @@ export async function writeProject(
     join(dir, 'weir.yaml'),
     header + stringify(projectConfig(scenario, input), { lineWidth: 0 }),
   );
-  if (scenario === 'udf') {
+  if (scenario === 'udf' || scenario === 'udf-pre') {
     await mkdir(join(dir, 'udf'), { recursive: true });
     await writeFile(join(dir, 'udf', 'noop.py'), NOOP_UDF);
   }

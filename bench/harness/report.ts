@@ -83,6 +83,10 @@ export function evaluateTargets(scenarios: ScenarioReport[]): Target[] {
   const oneTable = ok('one-table');
   const mixed = ok('mixed');
   const many = ok('many-tables');
+  const perOneTable = (name: ScenarioName) => {
+    const s = ok(name);
+    return s && oneTable ? s.figures!.recordsPerSec / oneTable.figures!.recordsPerSec : null;
+  };
   const targets = [
     target('one-table ÷ floor records/s', oneTable?.ratioToFloor, 0.4),
     target(
@@ -90,6 +94,9 @@ export function evaluateTargets(scenarios: ScenarioReport[]): Target[] {
       many && mixed ? many.figures!.recordsPerSec / mixed.figures!.recordsPerSec : null,
       0.7,
     ),
+    // Issue 7: a trivial Python UDF costs less than half of the job's throughput.
+    target('udf ÷ one-table records/s', perOneTable('udf'), 0.5),
+    target('udf-pre ÷ one-table records/s', perOneTable('udf-pre'), 0.5),
   ];
   for (const s of scenarios) {
     if (s.status === 'ok')

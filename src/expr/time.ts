@@ -93,10 +93,10 @@ export function timeZone(name: string): TimeZone {
   return zone;
 }
 
-function intlZone(name: string): TimeZone {
-  let dtf: Intl.DateTimeFormat;
+/** Intl's formatter of wall-clock fields in an IANA zone; undefined when Intl does not know the zone. */
+export function intlZoneFormat(name: string): Intl.DateTimeFormat | undefined {
   try {
-    dtf = new Intl.DateTimeFormat('en-US', {
+    return new Intl.DateTimeFormat('en-US', {
       timeZone: name,
       hourCycle: 'h23',
       year: 'numeric',
@@ -105,10 +105,28 @@ function intlZone(name: string): TimeZone {
       hour: 'numeric',
       minute: 'numeric',
       second: 'numeric',
+      era: 'short',
     });
   } catch {
-    throw new RangeError(`unknown time zone "${name}" (use an IANA name like Asia/Shanghai, or +08:00)`);
+    return undefined;
   }
+}
+
+/** The wall clock (ms since 1970-01-01 local) that `dtf` (from intlZoneFormat) shows at `instantMs` (whole seconds). */
+export function intlWallMs(dtf: Intl.DateTimeFormat, instantMs: number): number {
+  const p: Record<string, string> = {};
+  for (const part of dtf.formatToParts(instantMs)) if (part.type !== 'literal') p[part.type] = part.value;
+  const year = p.era === 'BC' ? 1 - Number(p.year) : Number(p.year);
+  return (
+    daysFromCivil(year, Number(p.month), Number(p.day)) * 86_400_000 +
+    ((Number(p.hour) * 60 + Number(p.minute)) * 60 + Number(p.second)) * 1000
+  );
+}
+
+function intlZone(name: string): TimeZone {
+  const dtf = intlZoneFormat(name);
+  if (!dtf)
+    throw new RangeError(`unknown time zone "${name}" (use an IANA name like Asia/Shanghai, or +08:00)`);
   // Offsets only change on quarter-hour boundaries in practice; cache per 15 minutes.
   const cache = new Map<number, number>();
   const offsetAt = (instantMs: number): number => {
@@ -116,11 +134,7 @@ function intlZone(name: string): TimeZone {
     let offset = cache.get(bucket);
     if (offset === undefined) {
       const at = bucket * 900_000;
-      const p: Record<string, number> = {};
-      for (const part of dtf.formatToParts(at))
-        if (part.type !== 'literal') p[part.type] = Number(part.value);
-      const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
-      offset = wall - at;
+      offset = intlWallMs(dtf, at) - at;
       if (cache.size > 20_000) cache.clear();
       cache.set(bucket, offset);
     }

@@ -1,8 +1,9 @@
 // Checkpoint manifests: one file per (source, worker), replaced atomically at every checkpoint.
 // A manifest names the files to commit, the partitions to register, the source positions the
 // committed data covers and the worker's cumulative SLA counters.
-import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../core/fs.ts';
 import type { Counters } from '../metrics/counters.ts';
 
 export interface PendingFileRef {
@@ -48,21 +49,7 @@ export async function writeManifest(root: string, manifest: Manifest): Promise<v
   const dir = checkpointDir(root, manifest.source);
   await mkdir(dir, { recursive: true });
   const path = manifestPath(root, manifest.source, manifest.worker);
-  const tmp = `${path}.tmp`;
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(JSON.stringify(manifest));
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
-  const dh = await open(dir, 'r');
-  try {
-    await dh.sync();
-  } finally {
-    await dh.close();
-  }
+  await writeFileAtomic(path, JSON.stringify(manifest));
 }
 
 /** Every worker's latest manifest of a source (a new source has none). */

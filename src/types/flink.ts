@@ -3,7 +3,7 @@ import type { Column, LogicalType } from '../core/types.ts';
 import { avroSchema } from './avro.ts';
 import { checkUniqueColumns, findColumn } from './columns.ts';
 import { DerivationError } from './errors.ts';
-import { quoteIdentifier, quoteSqlString } from './print.ts';
+import { quoteIdentifier, quoteSqlString, spellType, type TypeSpelling } from './print.ts';
 
 export interface FlinkKafkaTableSpec {
   table: string;
@@ -16,40 +16,18 @@ export interface FlinkKafkaTableSpec {
   groupId?: string;
 }
 
+const FLINK: TypeSpelling = {
+  simple: (kind) => (kind === 'BINARY' ? 'BYTES' : kind === 'JSON' ? 'STRING' : kind),
+  decimalSeparator: ', ',
+  // Flink's parser takes a field description as a bare string after the type, without COMMENT.
+  field: (name, type, comment) =>
+    `${quoteIdentifier(name)} ${type}` + (comment === undefined ? '' : ` ${quoteSqlString(comment)}`),
+  notNull: true,
+};
+
 /** The Flink SQL type. Flink's BINARY is fixed-length, so Weir's BINARY is BYTES; JSON is STRING. */
 export function flinkType(t: LogicalType): string {
-  return flinkCore(t) + (t.nullable ? '' : ' NOT NULL');
-}
-
-function flinkCore(t: LogicalType): string {
-  switch (t.kind) {
-    case 'DECIMAL':
-      return `DECIMAL(${t.precision}, ${t.scale})`;
-    case 'VARCHAR':
-      return `VARCHAR(${t.length})`;
-    case 'TIMESTAMP':
-    case 'TIMESTAMP_LTZ':
-      return `${t.kind}(${t.precision})`;
-    case 'BINARY':
-      return 'BYTES';
-    case 'JSON':
-      return 'STRING';
-    case 'ARRAY':
-      return `ARRAY<${flinkType(t.element)}>`;
-    case 'MAP':
-      return `MAP<${flinkType(t.key)}, ${flinkType(t.value)}>`;
-    case 'ROW':
-      // Flink's parser takes a field description as a bare string after the type, without COMMENT.
-      return `ROW<${t.fields
-        .map(
-          (f) =>
-            `${quoteIdentifier(f.name)} ${flinkType(f.type)}` +
-            (f.comment === undefined ? '' : ` ${quoteSqlString(f.comment)}`),
-        )
-        .join(', ')}>`;
-    default:
-      return t.kind;
-  }
+  return spellType(t, FLINK);
 }
 
 function formatOptions(

@@ -5,5 +5,5 @@ export { type HiveTableSpec, hiveDdl, hiveString, hiveType } from './hive.ts';
 export { JSON_SCHEMA_DIALECT, type JsonSchema, rowJsonSchema, typeSchema } from './jsonschema.ts';
 export { type ParquetSchemaOptions, parquetSchemaText } from './parquet.ts';
 export { type ColumnTypeSpec, type DefaultLiteral, parseColumnType, parseType, TYPE_NAMES } from './parse.ts';
-export { printType, quoteIdentifier, quoteSqlString } from './print.ts';
+export { printType, quoteIdentifier, quoteSqlString, spellType, type TypeSpelling } from './print.ts';
 export { editDistance, suggest } from './suggest.ts';

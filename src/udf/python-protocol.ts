@@ -9,8 +9,12 @@ export interface PythonWorkerData {
 }
 
 export type PythonRequest =
-  /** `snapshot`: a memory snapshot of a freshly started interpreter, to start in ~0.3 s instead of ~4 s. */
-  | { id: number; op: 'init'; snapshot?: Uint8Array }
+  /**
+   * `snapshot`: a memory snapshot of a freshly started interpreter, to start in ~0.3 s instead of
+   * ~4-6 s; without one, `snapshotFile` is read, or written after a fresh start. The answer's
+   * `value` says where the interpreter started from: 'memory', 'file' or 'fresh'.
+   */
+  | { id: number; op: 'init'; snapshot?: Uint8Array; snapshotFile?: string }
   /** Copy the project's .py files under `dir` into the interpreter and put `dir` on sys.path. */
   | { id: number; op: 'sync'; projectDir: string; dir: string }
   /** `limitMs`: the time limit for importing, named in the message when it is exceeded. */

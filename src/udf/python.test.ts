@@ -154,6 +154,23 @@ describe('postprocess', () => {
     assert.deepEqual(await values(nested, [record]), [{ depth: 2, first: [1, { d: null }], copy: record }]);
   });
 
+  test('a record that comes back unchanged is the input object itself; any change is sent back', async () => {
+    const identity = await udf('udf/post.py#identity');
+    const copy = await udf('udf/post.py#copy');
+    const record = { id: 2n ** 63n, name: 'a\ud800b 玩家😀', nested: { list: [1, 1.5, null, 'x\ny'] } };
+    for (const runner of [identity, copy]) {
+      const { outcomes } = await runner.call([record]);
+      assert.ok(outcomes[0]?.ok);
+      assert.equal(outcomes[0].value, record, `${runner.ref} gave a new object`);
+    }
+    // 1 → True is equal in Python (1 == True) but not in JSON: it must come back as true.
+    const toBool = await udf('udf/post.py#flag_to_bool');
+    assert.deepEqual(await values(toBool, [{ flag: 1 }, { flag: 0 }]), [{ flag: true }, { flag: false }]);
+    const pre = await udf('udf/pre.py#normalise', 'preprocess');
+    const line = '[2026-11-25 10:00:01][Login] ゲーム';
+    assert.deepEqual((await pre.call([line])).outcomes, [{ ok: true, value: line }]);
+  });
+
   test("a UDF imports the project's own modules and packages (udf/rates.py → udf/lib/table.py)", async () => {
     const usd = await udf('udf/post.py#to_usd');
     const { outcomes } = await usd.call([

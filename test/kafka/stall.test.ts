@@ -12,7 +12,14 @@ import { createTopic, topicOffsets } from '../../src/connectors/kafka/admin.ts';
 import type { Manifest } from '../../src/runtime/checkpoint.ts';
 import { checkpointRoot } from '../../src/runtime/run.ts';
 import { ensureBroker, type TestBroker } from './broker.ts';
-import { assertExactlyOnce, expectExit, mixedProject, produceMixed, startRun, writeProject } from './fixtures.ts';
+import {
+  assertExactlyOnce,
+  expectExit,
+  mixedProject,
+  produceMixed,
+  startRun,
+  writeProject,
+} from './fixtures.ts';
 import { uniqueName } from './helpers.ts';
 
 const RECORDS = 100_000;
@@ -91,8 +98,8 @@ test('a worker stalled past its session does not commit after the new owner star
     stalled.child.kill('SIGKILL');
     survivor.child.kill('SIGKILL');
   }
+  await assertExactlyOnce(dir, project, truth, 'stall');
   const gaveUp = stalled.stderr().match(/gave up its uncommitted work: .*/);
   assert.ok(gaveUp, `worker 2 did not notice it lost its partitions:\n${stalled.stderr()}`);
   t.diagnostic(gaveUp[0]);
-  await assertExactlyOnce(dir, project, truth, 'stall');
 });

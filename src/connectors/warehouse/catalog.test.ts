@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import type { LogicalType } from '../../core/types.ts';
+import { parseType } from '../../types/parse.ts';
 import { catalogDir, localCatalog, type TableRegistration } from './catalog.ts';
 import { tableLocation } from './paths.ts';
 import { openWarehouse } from './sql.ts';
@@ -105,6 +107,73 @@ test('a table with no partitions yet answers with zero rows and the declared col
   assert.deepEqual(
     r.columnTypes().map((t) => t.toString()),
     ['BIGINT', 'STRUCT("id" INTEGER, "cnt" DECIMAL(10,2))[]', 'DATE'],
+  );
+  conn.closeSync();
+});
+
+// Catalogs written before the warehouse used src/types hold the old printer's text: unquoted
+// field names, `DECIMAL(p,s)` without a space, NOT NULL after complex types, no comments.
+const OLD_CATALOG_TYPES: [string, LogicalType][] = [
+  ['BIGINT NOT NULL', { kind: 'BIGINT', nullable: false }],
+  ['DECIMAL(10,2)', { kind: 'DECIMAL', precision: 10, scale: 2, nullable: true }],
+  ['VARCHAR(20) NOT NULL', { kind: 'VARCHAR', length: 20, nullable: false }],
+  ['TIMESTAMP(3)', { kind: 'TIMESTAMP', precision: 3, nullable: true }],
+  ['TIMESTAMP_LTZ(6) NOT NULL', { kind: 'TIMESTAMP_LTZ', precision: 6, nullable: false }],
+  [
+    'MAP<STRING NOT NULL, JSON>',
+    {
+      kind: 'MAP',
+      key: { kind: 'STRING', nullable: false },
+      value: { kind: 'JSON', nullable: true },
+      nullable: true,
+    },
+  ],
+  [
+    'ARRAY<ROW<id INT NOT NULL, select BINARY, at DATE>> NOT NULL',
+    {
+      kind: 'ARRAY',
+      element: {
+        kind: 'ROW',
+        fields: [
+          { name: 'id', type: { kind: 'INT', nullable: false } },
+          { name: 'select', type: { kind: 'BINARY', nullable: true } },
+          { name: 'at', type: { kind: 'DATE', nullable: true } },
+        ],
+        nullable: true,
+      },
+      nullable: false,
+    },
+  ],
+];
+
+test("an old catalog entry's type strings still parse, and the warehouse opens it", async () => {
+  for (const [text, type] of OLD_CATALOG_TYPES) assert.deepEqual(parseType(text), type, text);
+
+  const warehouse = temp();
+  mkdirSync(catalogDir(warehouse), { recursive: true });
+  const entry = {
+    database: 'game',
+    table: 'old',
+    location: tableLocation(warehouse, 'game', 'old'),
+    format: 'parquet',
+    columns: OLD_CATALOG_TYPES.map(([type], i) => ({ name: `c${i}`, type })),
+    partitionedBy: [],
+    partitions: [],
+  };
+  writeFileSync(join(catalogDir(warehouse), 'game.old.json'), JSON.stringify(entry, null, 2));
+  const conn = await openWarehouse(warehouse);
+  const r = await conn.runAndReadAll('SELECT * FROM game.old');
+  assert.deepEqual(
+    r.columnTypes().map((t) => t.toString()),
+    [
+      'BIGINT',
+      'DECIMAL(10,2)',
+      'VARCHAR',
+      'TIMESTAMP',
+      'TIMESTAMP WITH TIME ZONE',
+      'MAP(VARCHAR, VARCHAR)',
+      'STRUCT("id" INTEGER, "select" BLOB, "at" DATE)[]',
+    ],
   );
   conn.closeSync();
 });

@@ -1,13 +1,16 @@
 // The local catalog: one JSON file per table under <warehouse>/_catalog/, replaced atomically
 // (write temp + fsync + rename), updated only at commit so readers never see uncommitted files.
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '../../core/fs.ts';
 import { tableLocation } from './paths.ts';
 
 export interface CatalogColumn {
   name: string;
-  /** The printed logical type, e.g. `ARRAY<ROW<id INT, n BIGINT>>`. */
+  /**
+   * The logical type as printType (src/types) prints it, e.g. ``ARRAY<ROW<`id` INT, `n` BIGINT>>``;
+   * parseType also reads the unquoted form older catalogs hold (`ROW<id INT>`, `DECIMAL(10,2)`).
+   */
   type: string;
 }
 
@@ -50,30 +53,6 @@ export function catalogDir(warehouse: string): string {
   return join(resolve(warehouse), '_catalog');
 }
 
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const dir = join(path, '..');
-  const temp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
-  const file = await open(temp, 'w');
-  try {
-    await file.writeFile(text);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  try {
-    await rename(temp, path);
-  } catch (e) {
-    await rm(temp, { force: true });
-    throw e;
-  }
-  const d = await open(dir, 'r');
-  try {
-    await d.sync();
-  } finally {
-    await d.close();
-  }
-}
-
 function partitionKey(partitionedBy: string[], values: Record<string, string>): string {
   return JSON.stringify(partitionedBy.map((k) => values[k] ?? null));
 }
@@ -109,7 +88,7 @@ export function localCatalog(warehouse: string): Catalog {
   };
   const write = async (t: CatalogTable) => {
     await mkdir(dir, { recursive: true });
-    await writeAtomically(fileOf(t.database, t.table), `${JSON.stringify(t, null, 2)}\n`);
+    await writeFileAtomic(fileOf(t.database, t.table), `${JSON.stringify(t, null, 2)}\n`);
   };
   const mustRead = async (database: string, table: string) => {
     const t = await read(database, table);

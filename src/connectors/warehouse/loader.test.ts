@@ -6,13 +6,13 @@ import { after, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Row } from '../../core/record.ts';
 import type { Column } from '../../core/types.ts';
+import { printType } from '../../types/print.ts';
 import { localCatalog } from './catalog.ts';
 import { commitFiles, deleteOrphans } from './commit.ts';
 import type { WarehouseFormat } from './data-file.ts';
 import { createTableLoader, type TableLoaderSpec } from './loader.ts';
 import { tableLocation } from './paths.ts';
 import { openWarehouse } from './sql.ts';
-import { printType } from './type-text.ts';
 
 const dirs: string[] = [];
 after(() => {

@@ -13,12 +13,12 @@ import type {
 } from '@duckdb/node-api';
 import type { Row, Value } from '../../core/record.ts';
 import type { Column, LogicalType } from '../../core/types.ts';
+import { printType } from '../../types/print.ts';
 import { localCatalog } from './catalog.ts';
 import { commitFiles } from './commit.ts';
 import type { WarehouseCompression, WarehouseFormat } from './data-file.ts';
 import { createTableLoader, type PendingFile } from './loader.ts';
 import { tableLocation } from './paths.ts';
-import { printType } from './type-text.ts';
 
 /** A DuckDB value read from a view → the runtime form of `t` (see src/core/record.ts). */
 export function toRuntime(t: LogicalType, v: DuckDBValue): Value {

@@ -4,10 +4,10 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { LogicalType } from '../../core/types.ts';
+import { parseType } from '../../types/parse.ts';
 import { type CatalogPartition, type CatalogTable, localCatalog } from './catalog.ts';
 import { HIVE_DEFAULT_PARTITION } from './paths.ts';
 import { TEXT_NULL, TEXT_SEPARATORS } from './text-lines.ts';
-import { parseType } from './type-text.ts';
 
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;

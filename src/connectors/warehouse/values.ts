@@ -1,18 +1,13 @@
 // Text renderings of runtime values shared by the JSON and text formats and partition paths.
 import type { Value } from '../../core/record.ts';
 import type { LogicalType } from '../../core/types.ts';
-
-const MICROS_PER_DAY = 86_400_000_000;
+import { civilFromDays, timestampFields } from '../../expr/time.ts';
 
 function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');
 }
 
-function civilFromDays(days: number): { y: number; m: number; d: number } {
-  const date = new Date(days * 86_400_000);
-  return { y: date.getUTCFullYear(), m: date.getUTCMonth() + 1, d: date.getUTCDate() };
-}
-
+// Unlike expr's formatDate, years past 9999 get no '+', as in warehouse files already written.
 function yearText(y: number): string {
   return y < 0 ? `-${pad(-y, 4)}` : pad(y, 4);
 }
@@ -29,17 +24,10 @@ export function formatDate(days: number): string {
 export function formatTimestamp(micros: number, precision: number): string {
   if (!Number.isInteger(micros))
     throw new TypeError(`a TIMESTAMP must be whole microseconds, got ${String(micros)}`);
-  const days = Math.floor(micros / MICROS_PER_DAY);
-  let rest = micros - days * MICROS_PER_DAY;
-  const h = Math.floor(rest / 3_600_000_000);
-  rest -= h * 3_600_000_000;
-  const mi = Math.floor(rest / 60_000_000);
-  rest -= mi * 60_000_000;
-  const s = Math.floor(rest / 1_000_000);
-  const frac = rest - s * 1_000_000;
-  const base = `${formatDate(days)} ${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}`;
+  const f = timestampFields(micros);
+  const base = `${formatDate(f.days)} ${pad(f.hour, 2)}:${pad(f.minute, 2)}:${pad(f.second, 2)}`;
   if (precision <= 0) return base;
-  const digits = pad(frac, 6).padEnd(Math.max(precision, 6), '0').slice(0, precision);
+  const digits = pad(f.micro, 6).padEnd(Math.max(precision, 6), '0').slice(0, precision);
   return `${base}.${digits}`;
 }
 

@@ -1,8 +1,9 @@
 // The schema registry store: subjects → versions → global schema ids, with Confluent's semantics
 // (ids reused for the same schema across subjects, soft then hard delete, compatibility levels).
-// State lives in memory and is written to one JSON file (write-then-rename) after every change.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+// State lives in memory and is written to one JSON file (writeFileAtomic) after every change.
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../core/fs.ts';
 import { type CompatibilityLevel, compatibilityMessages, isCompatibilityLevel } from './compatibility.ts';
 import { type AvroNode, canonicalForm, InvalidSchemaError, parseAvroSchema } from './schema.ts';
 
@@ -397,9 +398,7 @@ export class Registry {
     const text = JSON.stringify(this.state);
     const file = this.file;
     const write = this.saving.then(async () => {
-      const tmp = `${file}.tmp`;
-      await writeFile(tmp, text);
-      await rename(tmp, file);
+      await writeFileAtomic(file, text);
     });
     this.saving = write.catch(() => {});
     try {

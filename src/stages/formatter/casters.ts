@@ -13,7 +13,7 @@
 import { StageError } from '../../core/errors.ts';
 import type { Value } from '../../core/record.ts';
 import type { LogicalType } from '../../core/types.ts';
-import { compileTimeFormat } from '../../expr/time.ts';
+import { compileTimeFormat, daysFromCivil, MICROS_PER_DAY } from '../../expr/time.ts';
 import {
   type Decimal,
   decimalOfNumber,
@@ -26,10 +26,8 @@ import {
 import { jsonText } from './json-text.ts';
 import {
   checkTimeZone,
-  daysFromCivil,
   epochToMicros,
   instantToWallMicros,
-  MICROS_PER_DAY,
   parseIso,
   wallToInstantMicros,
 } from './temporal.ts';

@@ -1,23 +1,7 @@
 // Date/time arithmetic for the formatter: the default ISO-8601 input forms, proleptic
-// Gregorian day numbers, and wall clock ↔ instant conversion in an IANA zone.
-
-export const MICROS_PER_DAY = 86_400_000_000;
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
-export function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const mp = (month + 9) % 12;
-  const doy = Math.floor((153 * mp + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
-}
+// Gregorian day numbers, and wall clock ↔ instant conversion in an IANA zone. The calendar math
+// and Intl zone reading live in src/expr/time.ts.
+import { daysFromCivil, daysInMonth, intlWallMs, intlZoneFormat, MICROS_PER_DAY } from '../../expr/time.ts';
 
 export interface IsoParts {
   /** Wall-clock microseconds since 1970-01-01 00:00:00 as written. */
@@ -70,21 +54,9 @@ export function checkTimeZone(zone: string): void {
 function zoneFormatter(zone: string): Intl.DateTimeFormat {
   let f = zoneFormats.get(zone);
   if (!f) {
-    try {
-      f = new Intl.DateTimeFormat('en-US', {
-        timeZone: zone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: 'numeric',
-        second: 'numeric',
-        era: 'short',
-      });
-    } catch {
+    f = intlZoneFormat(zone);
+    if (!f)
       throw new RangeError(`unknown time zone "${zone}" (use an IANA name such as Asia/Shanghai or UTC)`);
-    }
     zoneFormats.set(zone, f);
   }
   return f;
@@ -94,14 +66,7 @@ function zoneFormatter(zone: string): Intl.DateTimeFormat {
 export function zoneOffsetMs(zone: string, utcMs: number): number {
   if (zone === 'UTC' || zone === 'Etc/UTC') return 0;
   const floored = Math.floor(utcMs / 1000) * 1000;
-  const parts = zoneFormatter(zone).formatToParts(new Date(floored));
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  let year = get('year');
-  if (parts.find((p) => p.type === 'era')?.value === 'BC') year = 1 - year;
-  const wall =
-    daysFromCivil(year, get('month'), get('day')) * 86_400_000 +
-    ((get('hour') * 60 + get('minute')) * 60 + get('second')) * 1000;
-  return wall - floored;
+  return intlWallMs(zoneFormatter(zone), floored) - floored;
 }
 
 /** The instant (µs since epoch) a wall clock reading in `zone` denotes; in a DST gap the later offset wins. */

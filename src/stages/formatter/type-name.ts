@@ -1,22 +1,15 @@
-// The SQL spelling of a logical type, for error messages (`DECIMAL(10,2)`, `ARRAY<INT>`).
+// The SQL spelling of a logical type, for error messages (`DECIMAL(10,2)`, `ARRAY<INT>`): the
+// canonical walk with compact DECIMAL, bare field names, and no NOT NULL or comments.
 import type { LogicalType } from '../../core/types.ts';
+import { spellType, type TypeSpelling } from '../../types/print.ts';
+
+const MESSAGE: TypeSpelling = {
+  simple: (kind) => kind,
+  decimalSeparator: ',',
+  field: (name, type) => `${name} ${type}`,
+  notNull: false,
+};
 
 export function typeName(t: LogicalType): string {
-  switch (t.kind) {
-    case 'DECIMAL':
-      return `DECIMAL(${t.precision},${t.scale})`;
-    case 'VARCHAR':
-      return `VARCHAR(${t.length})`;
-    case 'TIMESTAMP':
-    case 'TIMESTAMP_LTZ':
-      return `${t.kind}(${t.precision})`;
-    case 'ARRAY':
-      return `ARRAY<${typeName(t.element)}>`;
-    case 'MAP':
-      return `MAP<${typeName(t.key)}, ${typeName(t.value)}>`;
-    case 'ROW':
-      return `ROW<${t.fields.map((f) => `${f.name} ${typeName(f.type)}`).join(', ')}>`;
-    default:
-      return t.kind;
-  }
+  return spellType(t, MESSAGE);
 }

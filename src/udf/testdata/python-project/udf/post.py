@@ -77,3 +77,12 @@ def stubborn(record):
 def bad_count(record):
     weir.count(42)
     return record
+
+
+def flag_to_bool(record):
+    record["flag"] = record["flag"] == 1
+    return record
+
+
+def copy(record):
+    return dict(record)
