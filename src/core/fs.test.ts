@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { writeFileAtomic } from './fs.ts';
+import { listDir, writeFileAtomic } from './fs.ts';
 
 test('writeFileAtomic creates, then replaces, a file and leaves no temp file', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'weir-fs-'));
@@ -30,4 +30,12 @@ test('writeFileAtomic removes its temp file when the rename fails', async () => 
   await assert.rejects(writeFileAtomic(join(dir, 'inner'), 'new'));
   assert.deepEqual(await readdir(dir), ['inner']);
   assert.equal(await readFile(join(dir, 'inner', 'keep'), 'utf8'), 'k');
+});
+
+test('listDir lists a folder, and a missing folder as empty', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'weir-fs-'));
+  await writeFile(join(dir, 'a'), '');
+  assert.deepEqual(await listDir(dir), ['a']);
+  assert.deepEqual(await listDir(join(dir, 'missing')), []);
+  await assert.rejects(listDir(join(dir, 'a')), { code: 'ENOTDIR' });
 });

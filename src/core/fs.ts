@@ -1,9 +1,10 @@
-// Durable file replacement: readers see the old content or the new, never a torn file.
+// Small file helpers shared by the stores that keep state in files (catalog, checkpoints, registry).
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
+ * Durable replacement, so readers see the old content or the new, never a torn file.
  * Writes `data` to a dot-named temp file beside `path`, fsyncs it, renames it over `path` and
  * fsyncs the folder so the rename itself survives a crash. The folder must exist.
  */
@@ -28,5 +29,15 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await d.sync();
   } finally {
     await d.close();
+  }
+}
+
+/** The names in `dir`; none when the folder does not exist (yet). */
+export async function listDir(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
   }
 }

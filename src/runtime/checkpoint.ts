@@ -1,9 +1,9 @@
 // Checkpoint manifests: one file per (source, worker), replaced atomically at every checkpoint.
 // A manifest names the files to commit, the partitions to register, the source positions the
 // committed data covers and the worker's cumulative SLA counters.
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../core/fs.ts';
+import { listDir, writeFileAtomic } from '../core/fs.ts';
 import type { Counters } from '../metrics/counters.ts';
 
 export interface PendingFileRef {
@@ -55,13 +55,7 @@ export async function writeManifest(root: string, manifest: Manifest): Promise<v
 /** Every worker's latest manifest of a source (a new source has none). */
 export async function readManifests(root: string, source: string): Promise<Manifest[]> {
   const dir = checkpointDir(root, source);
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
+  const names = await listDir(dir);
   const out: Manifest[] = [];
   for (const name of names.sort()) {
     if (!/^worker-\d+\.json$/.test(name)) continue;

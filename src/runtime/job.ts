@@ -23,8 +23,9 @@ import { type Manifest, type PartitionRef, type PendingFileRef, writeManifest } 
 import { sinkColumns } from './columns.ts';
 import { ERROR_COLUMNS, ERROR_PARTITIONS, errorRow, errorStoreLocation } from './errorstore.ts';
 import { createFilesInput, type SourceInput } from './input.ts';
-import { createKafkaInput, type KafkaInput } from './kafka-input.ts';
-import { createKafkaTargets, type KafkaTargets } from './kafka-output.ts';
+// Kafka modules load only for jobs that use Kafka: the client costs ~1 s of start-up per worker.
+import type { KafkaInput } from './kafka-input.ts';
+import type { KafkaTargets } from './kafka-output.ts';
 import { compilePipeline, type Pipeline } from './pipeline.ts';
 import { type JobPlan, planJobs } from './plan.ts';
 
@@ -160,7 +161,11 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
   let inFlight: RawRecord[] = [];
   const sinkErrors: ErrorRecord[] = [];
   try {
-    kafka = await createKafkaTargets({
+    const usesKafka = project.sinks.some((s) => job.sinks.includes(s.name) && s.config.kafka);
+    const { createKafkaTargets } = usesKafka
+      ? await import('./kafka-output.ts')
+      : { createKafkaTargets: null };
+    kafka = await createKafkaTargets?.({
       project,
       job,
       worker,
@@ -221,6 +226,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
   let finished = false;
   try {
     if (sourceConfig.kafka) {
+      const { createKafkaInput } = await import('./kafka-input.ts');
       kafkaInput = await createKafkaInput({
         project,
         source,

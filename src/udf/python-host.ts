@@ -184,7 +184,10 @@ export class PythonHost {
       const answer = await this.limited(timeoutMs, () =>
         this.send({ op: 'call', udfId, payload, limitMs: timeoutMs }, [payload.buffer as ArrayBuffer]),
       );
-      const parsed = decodeBatch(answer.value as Uint8Array, sent.map((i) => inputs[i]));
+      const parsed = decodeBatch(
+        answer.value as Uint8Array,
+        sent.map((i) => inputs[i]),
+      );
       // The interpreter's memory stays grown after a MemoryError: start afresh next batch.
       if (parsed.memoryError) this.stop();
       result = { outcomes: parsed.outcomes, counters: parsed.counters };

@@ -157,12 +157,15 @@ describe('postprocess', () => {
   test('a record that comes back unchanged is the input object itself; any change is sent back', async () => {
     const identity = await udf('udf/post.py#identity');
     const copy = await udf('udf/post.py#copy');
-    const record = { id: 2n ** 63n, name: 'a\ud800b 玩家😀', nested: { list: [1, 1.5, null, 'x\ny'] } };
+    const record = { id: 2n ** 63n, name: '玩家😀 "x"', nested: { list: [1, 1.5, null, 'x\ny\u0001'] } };
     for (const runner of [identity, copy]) {
       const { outcomes } = await runner.call([record]);
       assert.ok(outcomes[0]?.ok);
       assert.equal(outcomes[0].value, record, `${runner.ref} gave a new object`);
     }
+    // A lone surrogate has no UTF-8 form, so it travels escaped: equal, though not the same object.
+    const lone = { name: 'a\ud800b' };
+    assert.deepEqual(await values(identity, [lone]), [lone]);
     // 1 → True is equal in Python (1 == True) but not in JSON: it must come back as true.
     const toBool = await udf('udf/post.py#flag_to_bool');
     assert.deepEqual(await values(toBool, [{ flag: 1 }, { flag: 0 }]), [{ flag: true }, { flag: false }]);

@@ -1,8 +1,8 @@
 // The local catalog: one JSON file per table under <warehouse>/_catalog/, replaced atomically
 // (write temp + fsync + rename), updated only at commit so readers never see uncommitted files.
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '../../core/fs.ts';
+import { listDir, writeFileAtomic } from '../../core/fs.ts';
 import { tableLocation } from './paths.ts';
 
 export interface CatalogColumn {
@@ -148,13 +148,7 @@ export function localCatalog(warehouse: string): Catalog {
       }),
 
     listTables: async () => {
-      let names: string[];
-      try {
-        names = await readdir(dir);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-        throw e;
-      }
+      const names = await listDir(dir);
       const tables: CatalogTable[] = [];
       for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort()) {
         const [database, table] = name.slice(0, -'.json'.length).split('.');
