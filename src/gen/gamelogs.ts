@@ -99,7 +99,11 @@ export function* generate(opts: GenerateOptions = {}): Generator<GeneratedLine> 
         vip: { lv: int(16), exp: int(100000) },
         guild: rand() < 0.5 ? null : { id: int(50000), name: `guild-${int(999)}` },
       },
-      device: { os: pick(['android', 'ios', 'pc']), model: pick(['Pixel 9', 'iPhone 16', 'Desktop']), ip: `10.0.${int(256)}.${int(256)}` },
+      device: {
+        os: pick(['android', 'ios', 'pc']),
+        model: pick(['Pixel 9', 'iPhone 16', 'Desktop']),
+        ip: `10.0.${int(256)}.${int(256)}`,
+      },
       items: Array.from({ length: int(6) }, () => ({ id: 1000 + int(9000), cnt: 1 + int(99) })),
       seq,
     };

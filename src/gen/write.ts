@@ -1,12 +1,16 @@
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 import { type GenerateOptions, generate } from './gamelogs.ts';
 
 /** Streams `count` generated lines to a file (gzip when it ends in .gz); returns the bytes of text written. */
-export async function writeGenerated(path: string, count: number, opts: GenerateOptions = {}): Promise<number> {
+export async function writeGenerated(
+  path: string,
+  count: number,
+  opts: GenerateOptions = {},
+): Promise<number> {
   await mkdir(dirname(path), { recursive: true });
   const file = createWriteStream(path);
   const gzip = path.endsWith('.gz') ? createGzip() : null;

@@ -48,7 +48,8 @@ function emptyTable(): TableCounters {
 
 function addInto(into: DayCounters, delta: CounterDelta): void {
   for (const [name, d] of Object.entries(delta.tables)) {
-    const t = (into.tables[name] ??= emptyTable());
+    into.tables[name] ??= emptyTable();
+    const t = into.tables[name];
     t.recordsIn += d.recordsIn;
     t.recordsOut += d.recordsOut;
     t.recordsDropped += d.recordsDropped;
@@ -56,7 +57,8 @@ function addInto(into: DayCounters, delta: CounterDelta): void {
     for (const [k, v] of Object.entries(d.user)) t.user[k] = (t.user[k] ?? 0) + v;
   }
   for (const [name, d] of Object.entries(delta.sinks)) {
-    const s = (into.sinks[name] ??= { recordsIn: 0, recordsOut: 0, recordsDropped: 0 });
+    into.sinks[name] ??= { recordsIn: 0, recordsOut: 0, recordsDropped: 0 };
+    const s = into.sinks[name];
     s.recordsIn += d.recordsIn;
     s.recordsOut += d.recordsOut;
     s.recordsDropped += d.recordsDropped;
@@ -73,7 +75,8 @@ export function addCounters(counters: Counters, delta: CounterDelta, read: numbe
   counters.recordsRead += read;
   addInto(counters, delta);
   const day = dayOf(now);
-  addInto((counters.dated[day] ??= { tables: {}, sinks: {}, unrouted: 0 }), delta);
+  counters.dated[day] ??= { tables: {}, sinks: {}, unrouted: 0 };
+  addInto(counters.dated[day], delta);
 }
 
 /** Drops dated counters older than `ttlDays` days before `now`. */
@@ -90,7 +93,8 @@ export function sumCounters(all: Counters[]): Counters {
     total.sourceErrors = (total.sourceErrors ?? 0) + (c.sourceErrors ?? 0);
     addInto(total, c);
     for (const [day, d] of Object.entries(c.dated)) {
-      addInto((total.dated[day] ??= { tables: {}, sinks: {}, unrouted: 0 }), d);
+      total.dated[day] ??= { tables: {}, sinks: {}, unrouted: 0 };
+      addInto(total.dated[day], d);
     }
   }
   return total;

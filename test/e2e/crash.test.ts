@@ -68,7 +68,15 @@ interface Truth {
 /** Writes the input and returns what a correct run must produce. */
 async function writeInput(dir: string): Promise<Truth> {
   const rand = rng(7);
-  const truth: Truth = { clicks: 0, buys: 0, buysDropped: 0, errorsClicks: 0, errorsBuys: 0, unrouted: 0, clickSeqSum: 0n };
+  const truth: Truth = {
+    clicks: 0,
+    buys: 0,
+    buysDropped: 0,
+    errorsClicks: 0,
+    errorsBuys: 0,
+    unrouted: 0,
+    clickSeqSum: 0n,
+  };
   const perFile = Math.ceil(RECORDS / FILES);
   let seq = 0;
   for (let f = 0; f < FILES; f++) {
@@ -81,7 +89,9 @@ async function writeInput(dir: string): Promise<Truth> {
           lines.push(`{"k":"click","seq":${seq},"user":"u${seq % 1000}","n":`); // truncated
           truth.errorsClicks++;
         } else {
-          lines.push(`{"k":"click","seq":${seq},"user":"u${seq % 1000}","n":${seq % 100},"bucket":"${bucket}"}`);
+          lines.push(
+            `{"k":"click","seq":${seq},"user":"u${seq % 1000}","n":${seq % 100},"bucket":"${bucket}"}`,
+          );
           truth.clicks++;
           truth.clickSeqSum += BigInt(seq);
         }
@@ -91,7 +101,9 @@ async function writeInput(dir: string): Promise<Truth> {
           lines.push(`{"k":"buy","seq":${seq},"user":"u1","amount":"12x","bucket":"${bucket}"}`); // CAST
           truth.errorsBuys++;
         } else {
-          lines.push(`{"k":"buy","seq":${seq},"user":"${test ? 'test' : `u${seq % 50}`}","amount":"${seq % 1000}.25","bucket":"${bucket}"}`);
+          lines.push(
+            `{"k":"buy","seq":${seq},"user":"${test ? 'test' : `u${seq % 50}`}","amount":"${seq % 1000}.25","bucket":"${bucket}"}`,
+          );
           if (test) truth.buysDropped++;
           else truth.buys++;
         }
@@ -105,9 +117,14 @@ async function writeInput(dir: string): Promise<Truth> {
   return truth;
 }
 
-function runOnce(dir: string, killAfterMs: number | null): Promise<{ code: number | null; signal: string | null; stderr: string }> {
+function runOnce(
+  dir: string,
+  killAfterMs: number | null,
+): Promise<{ code: number | null; signal: string | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'run', dir, '--workers', '2'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'run', dir, '--workers', '2'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d) => {
       stderr += d;
@@ -120,7 +137,9 @@ function runOnce(dir: string, killAfterMs: number | null): Promise<{ code: numbe
   });
 }
 
-test(`crash test: ${RECORDS} records, ${KILLS} SIGKILLs, exactly once`, { timeout: 20 * 60_000 }, async () => {
+test(`crash test: ${RECORDS} records, ${KILLS} SIGKILLs, exactly once`, {
+  timeout: 20 * 60_000,
+}, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'weir-crash-'));
   await import('node:fs/promises').then((fs) => fs.mkdir(join(dir, 'data')));
   await writeFile(join(dir, 'weir.yaml'), CONFIG);
@@ -143,16 +162,24 @@ test(`crash test: ${RECORDS} records, ${KILLS} SIGKILLs, exactly once`, { timeou
     const r = await runOnce(dir, null);
     assert.equal(r.code, 0, r.stderr);
   }
-  assert.equal(kills, KILLS, `only ${kills} kills landed before the input ran out; make WEIR_CRASH_RECORDS larger`);
+  assert.equal(
+    kills,
+    KILLS,
+    `only ${kills} kills landed before the input ran out; make WEIR_CRASH_RECORDS larger`,
+  );
 
   const loaded = await loadProject(dir);
   assert.ok(loaded.ok);
   const project = loaded.project;
-  const counters = sumCounters((await readManifests(checkpointRoot(project), 'events')).map((m) => m.counters));
+  const counters = sumCounters(
+    (await readManifests(checkpointRoot(project), 'events')).map((m) => m.counters),
+  );
   const conn = await openWarehouse(project.warehouse);
   try {
     const one = async (sql: string) => (await conn.runAndReadAll(sql)).getRowObjectsJson()[0];
-    const clicks = await one('SELECT count(*) AS n, count(DISTINCT seq) AS d, sum(seq) AS s FROM crash.clicks');
+    const clicks = await one(
+      'SELECT count(*) AS n, count(DISTINCT seq) AS d, sum(seq) AS s FROM crash.clicks',
+    );
     const buys = await one('SELECT count(*) AS n, count(DISTINCT seq) AS d FROM crash.buys');
     assert.equal(Number(clicks.n), truth.clicks, 'clicks rows');
     assert.equal(Number(clicks.d), truth.clicks, 'clicks duplicated');
@@ -179,7 +206,13 @@ test(`crash test: ${RECORDS} records, ${KILLS} SIGKILLs, exactly once`, { timeou
   assert.equal(counters.unrouted, truth.unrouted);
   assert.deepEqual(
     { ...counters.tables.clicks, user: undefined },
-    { recordsIn: truth.clicks + truth.errorsClicks, recordsOut: truth.clicks, recordsDropped: 0, recordsErrored: truth.errorsClicks, user: undefined },
+    {
+      recordsIn: truth.clicks + truth.errorsClicks,
+      recordsOut: truth.clicks,
+      recordsDropped: 0,
+      recordsErrored: truth.errorsClicks,
+      user: undefined,
+    },
   );
   assert.deepEqual(
     { ...counters.tables.buys, user: undefined },
@@ -192,7 +225,9 @@ test(`crash test: ${RECORDS} records, ${KILLS} SIGKILLs, exactly once`, { timeou
     },
   );
   // No in-progress file is left behind.
-  const leftovers = (await readdir(project.warehouse, { recursive: true })).filter((f) => f.endsWith('.inprogress'));
+  const leftovers = (await readdir(project.warehouse, { recursive: true })).filter((f) =>
+    f.endsWith('.inprogress'),
+  );
   assert.deepEqual(leftovers, []);
   await sleep(0);
 });

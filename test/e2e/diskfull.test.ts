@@ -18,7 +18,14 @@ const RECORDS = 60_000;
 const isRoot = process.getuid?.() === 0;
 
 function mountTmpfs(dir: string, size: string, remount = false): boolean {
-  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `${remount ? 'remount,' : ''}size=${size}`, 'tmpfs', dir]);
+  const r = spawnSync('mount', [
+    '-t',
+    'tmpfs',
+    '-o',
+    `${remount ? 'remount,' : ''}size=${size}`,
+    'tmpfs',
+    dir,
+  ]);
   return r.status === 0;
 }
 
@@ -31,7 +38,9 @@ test('a full disk stops the job plainly; after the fault is removed it resumes e
   mkdirSync(warehouse);
   const lines: string[] = [];
   for (let i = 0; i < RECORDS; i++) {
-    lines.push(i % 100 === 7 ? `{"id":${i},"pad":` : `{"id":${i},"pad":"${'x'.repeat(60)}","day":"d${i % 3}"}`);
+    lines.push(
+      i % 100 === 7 ? `{"id":${i},"pad":` : `{"id":${i},"pad":"${'x'.repeat(60)}","day":"d${i % 3}"}`,
+    );
   }
   writeFileSync(join(dir, 'data', 'in.log'), `${lines.join('\n')}\n`);
   writeFileSync(
@@ -75,7 +84,9 @@ sinks:
     const counters = sumCounters((await readManifests(checkpointRoot(project), 's')).map((m) => m.counters));
     const conn = await openWarehouse(project.warehouse);
     try {
-      const r = (await conn.runAndReadAll('SELECT count(*) AS n, count(DISTINCT id) AS d FROM db.t')).getRowObjectsJson()[0];
+      const r = (
+        await conn.runAndReadAll('SELECT count(*) AS n, count(DISTINCT id) AS d FROM db.t')
+      ).getRowObjectsJson()[0];
       return { counters, rows: Number(r.n), distinct: Number(r.d) };
     } finally {
       conn.closeSync();
@@ -100,6 +111,12 @@ sinks:
   assert.equal(end.distinct, RECORDS - errored);
   assert.deepEqual(
     { ...end.counters.tables.t, user: undefined },
-    { recordsIn: RECORDS, recordsOut: RECORDS - errored, recordsDropped: 0, recordsErrored: errored, user: undefined },
+    {
+      recordsIn: RECORDS,
+      recordsOut: RECORDS - errored,
+      recordsDropped: 0,
+      recordsErrored: errored,
+      user: undefined,
+    },
   );
 });

@@ -31,7 +31,9 @@ sinks:
 }
 
 function count(dir: string): number {
-  const r = spawnSync(process.execPath, [CLI, 'sql', dir, 'SELECT count(*) AS n FROM db.t', '--json'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [CLI, 'sql', dir, 'SELECT count(*) AS n FROM db.t', '--json'], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) return -1; // not registered yet
   return Number(JSON.parse(r.stdout.trim().split('\n')[0]).n);
 }
