@@ -1,5 +1,5 @@
 // Records/s through a trivial Python postprocess UDF, batch size 1,000, and how the JS↔Python
-// crossing is paid: once per batch (one JSON string each way; what src/udf/python.ts does) or
+// crossing is paid: once per batch (one JSON text each way; src/udf/python.ts sends UTF-8 bytes) or
 // once per record (toPy / toJs proxies). Run: node bench/python-udf.ts
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
