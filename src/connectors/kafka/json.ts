@@ -15,6 +15,7 @@
 import { StageError } from '../../core/errors.ts';
 import type { Row, Value } from '../../core/record.ts';
 import type { Column, LogicalType } from '../../core/types.ts';
+import { civilFromDays } from '../../expr/time.ts';
 
 /** The row's columns, in order, as one JSON object. Throws StageError('SINK') for a value not in its type's runtime form. */
 export function encodeJsonRow(row: Row, columns: Column[]): string {
@@ -132,19 +133,8 @@ function decimalText(unscaled: bigint, scale: number): string {
 
 /** Days since 1970-01-01 → yyyy-MM-dd (proleptic Gregorian, like java.time). */
 function dateText(days: number): string {
-  // Howard Hinnant's civil_from_days.
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
-  );
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  return `${yearText(year)}-${pad(month, 2)}-${pad(day, 2)}`;
+  const { y, m, d } = civilFromDays(days);
+  return `${yearText(y)}-${pad(m, 2)}-${pad(d, 2)}`;
 }
 
 /** java.time's ISO year: 4 digits, a sign beyond 9999 or before year 0. */
