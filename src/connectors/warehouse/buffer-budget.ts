@@ -53,7 +53,7 @@ export class BufferBudget {
 }
 
 /** Default budget of a worker: estimated bytes of buffered rows across all its open files. */
-export const DEFAULT_BUFFER_BYTES = 256 * 1024 * 1024;
+export const DEFAULT_BUFFER_BYTES = 64 * 1024 * 1024;
 
 /** The budget shared by the loaders of this thread (each worker is its own thread). */
 export const workerBufferBudget = new BufferBudget(DEFAULT_BUFFER_BYTES);

@@ -31,8 +31,8 @@ export const FORMAT_EXTENSION: Record<WarehouseFormat, string> = {
 };
 
 /** Rows per Parquet row group, and the buffered bytes that flush a row group early. */
-export const ROW_GROUP_ROWS = 65_536;
-export const ROW_GROUP_BYTES = 64 * 1024 * 1024;
+export const ROW_GROUP_ROWS = 16_384;
+export const ROW_GROUP_BYTES = 32 * 1024 * 1024;
 const FLUSH_BYTES = 1024 * 1024;
 const INITIAL_WRITE_BUFFER = 16 * 1024;
 
