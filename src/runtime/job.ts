@@ -12,10 +12,10 @@
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { Project } from '../config/project.ts';
+import { hiveTarget } from '../config/resolve.ts';
 import type { SplitPosition } from '../connectors/files/source.ts';
 import { commitFiles } from '../connectors/warehouse/commit.ts';
 import { createTableLoader, type TableLoader } from '../connectors/warehouse/loader.ts';
-import { tableLocation } from '../connectors/warehouse/paths.ts';
 import type { ErrorRecord, StageError } from '../core/errors.ts';
 import type { RawRecord, SourcePosition } from '../core/record.ts';
 import { addCounters, type Counters, emptyCounters, expireDated } from '../metrics/counters.ts';
@@ -107,13 +107,14 @@ export function hiveTargets(project: Project, source: string): Omit<HiveTarget, 
   for (const sink of project.sinks) {
     const hive = sink.config.hive;
     if (!hive || !tablesOfSource.has(sink.config.table)) continue;
-    const hiveTable = hive.table ?? sink.name;
+    // The same resolution as the DDL and validation: a relative `location` is under the project folder.
+    const target = hiveTarget(project, sink.name, hive);
     out.push({
       sink: sink.name,
       table: sink.config.table,
-      database: hive.database,
-      hiveTable,
-      location: hive.location ?? tableLocation(project.warehouse, hive.database, hiveTable),
+      database: target.database,
+      hiveTable: target.table,
+      location: target.location,
       partitionedBy: hive.partitioned_by,
     });
   }
