@@ -12,7 +12,10 @@ const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 test('text files have the DDL column order, and a relative location is inside the project', () => {
   const dir = mkdtempSync(join(tmpdir(), 'weir-layout-'));
   mkdirSync(join(dir, 'data'));
-  writeFileSync(join(dir, 'data', 'in.log'), '{"id":1,"name":"a","day":"d1"}\n{"id":2,"name":"b","day":"d1"}\n');
+  writeFileSync(
+    join(dir, 'data', 'in.log'),
+    '{"id":1,"name":"a","day":"d1"}\n{"id":2,"name":"b","day":"d1"}\n',
+  );
   writeFileSync(
     join(dir, 'weir.yaml'),
     `sources:
