@@ -263,6 +263,8 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
   const progress: Progress = { worker, recordsRead: 0, bytesRead: 0, checkpoints: 0, filesCommitted: 0 };
   const intervalMs = project.config.checkpoint.interval_seconds * 1000;
   let lastCheckpoint = Date.now();
+  /** Read anything since the last checkpoint? An idle file follower has nothing to commit. */
+  let dirty = false;
 
   /** Steps 1-4 of the protocol; returns the positions to acknowledge to the source. */
   async function checkpoint(): Promise<Manifest['positions']> {
@@ -314,6 +316,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
       await kafka.commit(offsets, kafkaInput.groupMetadata());
     }
     lastCheckpoint = Date.now();
+    dirty = false;
     progress.checkpoints++;
     progress.filesCommitted += pending.length;
     opts.onCheckpoint?.(manifest);
@@ -338,11 +341,13 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     addCounters(counters, result.counters, batch.read);
     if (batch.errors.length > 0) counters.sourceErrors = (counters.sourceErrors ?? 0) + batch.errors.length;
     progress.recordsRead += batch.read;
+    dirty = true;
     for (const t of targets) rolled.push(...(await t.loader.prepareCommit({ onlyDue: true })));
     return true;
   }
 
-  const due = () => Date.now() - lastCheckpoint >= intervalMs;
+  // Kafka workers checkpoint even when idle: the checkpoint also checks ownership and commits offsets.
+  const due = () => (dirty || kafkaInput !== undefined) && Date.now() - lastCheckpoint >= intervalMs;
   let failed = true;
   try {
     for (;;) {
