@@ -1,9 +1,17 @@
-// Checkpoint manifests: one file per (source, worker), replaced atomically at every checkpoint.
+// Checkpoint manifests: a folder per (source, worker) holding one file per checkpoint, named by the
+// worker's epoch and the consumer-group generation; the greatest name is the worker's manifest.
 // A manifest names the files to commit, the partitions to register, the source positions the
 // committed data covers and the worker's cumulative SLA counters.
-import { mkdir, readFile } from 'node:fs/promises';
+//
+// Fencing: a manifest file is created with link(2), which fails when the name exists. A Kafka
+// worker that takes partitions over first claims the next name of every worker of an older
+// generation that held them, with a copy of that worker's manifest (a fence). A member the group
+// dropped (e.g. stalled past its session) that wakes up mid-checkpoint then finds its name taken
+// and gives its work up, instead of committing records the new owner reads again.
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listDir, writeFileAtomic } from '../core/fs.ts';
+import { listDir } from '../core/fs.ts';
 import type { Counters } from '../metrics/counters.ts';
 
 export interface PendingFileRef {
@@ -27,6 +35,10 @@ export interface Manifest {
   worker: number;
   /** Increases by one at every checkpoint of this worker. */
   epoch: number;
+  /** Consumer-group generation the worker's partitions were assigned in (0 for file sources). */
+  generation?: number;
+  /** Written by another worker to stop this one committing in `generation` (see fenceWorkers). */
+  fenced?: boolean;
   configVersion: string;
   time: number;
   /** split → next position to read (files: byte offset and lines consumed; Kafka: next offset). */
@@ -40,28 +52,141 @@ export function checkpointDir(root: string, source: string): string {
   return join(root, source);
 }
 
-function manifestPath(root: string, source: string, worker: number): string {
-  return join(checkpointDir(root, source), `worker-${worker}.json`);
+function workerDir(root: string, source: string, worker: number): string {
+  return join(checkpointDir(root, source), `worker-${worker}`);
 }
 
-/** Write-then-rename with fsync of the file and its folder: the manifest is either old or new, never torn. */
+/**
+ * Names sort like (epoch, generation). The generation keeps a fence (made for an older generation)
+ * from taking the name the same worker uses in its current one; a group's generations restart only
+ * when the group expired, and no fence crosses that (fences go to older generations only).
+ */
+function manifestName(epoch: number, generation: number): string {
+  return `${String(epoch).padStart(12, '0')}-${String(generation).padStart(10, '0')}.json`;
+}
+
+const MANIFEST_NAME = /^\d{12}-\d{10}\.json$/;
+
+/** Another worker claimed this manifest's name: the writer may no longer own its partitions. */
+export class ManifestFencedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ManifestFencedError';
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const d = await open(dir, 'r');
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
+  }
+}
+
+/** Creates `dir/name` with `data`, complete or not at all; false when the name exists. */
+async function createOnce(dir: string, name: string, data: string): Promise<boolean> {
+  const temp = join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const file = await open(temp, 'w');
+    try {
+      await file.writeFile(data);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await link(temp, join(dir, name));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  } finally {
+    await rm(temp, { force: true });
+  }
+  await syncDir(dir);
+  return true;
+}
+
+/**
+ * Commits a checkpoint: creates the manifest's file (fsynced, never torn) and removes the worker's
+ * older ones. Throws ManifestFencedError when another worker fenced this name.
+ */
 export async function writeManifest(root: string, manifest: Manifest): Promise<void> {
-  const dir = checkpointDir(root, manifest.source);
+  const dir = workerDir(root, manifest.source, manifest.worker);
   await mkdir(dir, { recursive: true });
-  const path = manifestPath(root, manifest.source, manifest.worker);
-  await writeFileAtomic(path, JSON.stringify(manifest));
+  const name = manifestName(manifest.epoch, manifest.generation ?? 0);
+  if (!(await createOnce(dir, name, JSON.stringify(manifest)))) {
+    throw new ManifestFencedError(
+      `checkpoint ${name} of worker ${manifest.worker} was fenced: another worker took its partitions over`,
+    );
+  }
+  for (const old of await listDir(dir)) {
+    if (MANIFEST_NAME.test(old) && old < name) await rm(join(dir, old), { force: true });
+  }
+}
+
+async function latestIn(dir: string): Promise<Manifest | undefined> {
+  // A name can vanish between listing and reading when its worker just wrote a newer one.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const names = (await listDir(dir)).filter((n) => MANIFEST_NAME.test(n)).sort();
+    const last = names.at(-1);
+    if (!last) return undefined;
+    try {
+      return JSON.parse(await readFile(join(dir, last), 'utf8')) as Manifest;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+  throw new Error(`checkpoint folder ${dir} keeps changing while it is read`);
+}
+
+/** A worker's latest manifest of a source, if it has one. */
+export function latestManifest(root: string, source: string, worker: number): Promise<Manifest | undefined> {
+  return latestIn(workerDir(root, source, worker));
 }
 
 /** Every worker's latest manifest of a source (a new source has none). */
 export async function readManifests(root: string, source: string): Promise<Manifest[]> {
   const dir = checkpointDir(root, source);
-  const names = await listDir(dir);
   const out: Manifest[] = [];
-  for (const name of names.sort()) {
-    if (!/^worker-\d+\.json$/.test(name)) continue;
-    out.push(JSON.parse(await readFile(join(dir, name), 'utf8')) as Manifest);
+  const workers = (await listDir(dir)).filter((n) => /^worker-\d+$/.test(n));
+  workers.sort((a, b) => Number(a.slice(7)) - Number(b.slice(7)));
+  for (const name of workers) {
+    const m = await latestIn(join(dir, name));
+    if (m) out.push(m);
   }
   return out;
+}
+
+/**
+ * Before a worker that was assigned `splits` in `generation` reads the positions: every other
+ * worker whose latest manifest is of an older generation and holds one of the splits gets a fence
+ * (a copy of that manifest under its next name), so it cannot commit in that generation any more.
+ */
+export async function fenceWorkers(
+  root: string,
+  source: string,
+  self: number,
+  generation: number,
+  splits: string[],
+): Promise<void> {
+  const wanted = new Set(splits);
+  for (const m of await readManifests(root, source)) {
+    let latest: Manifest | undefined = m;
+    while (
+      latest &&
+      latest.worker !== self &&
+      (latest.generation ?? 0) < generation &&
+      !latest.fenced &&
+      Object.keys(latest.positions).some((s) => wanted.has(s))
+    ) {
+      const fence: Manifest = { ...latest, epoch: latest.epoch + 1, fenced: true };
+      const dir = workerDir(root, source, latest.worker);
+      if (await createOnce(dir, manifestName(fence.epoch, latest.generation ?? 0), JSON.stringify(fence)))
+        break;
+      // The worker committed that very name first: its newer manifest counts; fence the next one.
+      latest = await latestIn(dir);
+    }
+  }
 }
 
 /** Positions only move forward, so the furthest position of a split across manifests is the committed one. */

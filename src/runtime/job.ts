@@ -19,7 +19,13 @@ import { createTableLoader, type TableLoader } from '../connectors/warehouse/loa
 import type { ErrorRecord, StageError } from '../core/errors.ts';
 import type { RawRecord, SourcePosition } from '../core/record.ts';
 import { addCounters, type Counters, emptyCounters, expireDated } from '../metrics/counters.ts';
-import { type Manifest, type PartitionRef, type PendingFileRef, writeManifest } from './checkpoint.ts';
+import {
+  type Manifest,
+  ManifestFencedError,
+  type PartitionRef,
+  type PendingFileRef,
+  writeManifest,
+} from './checkpoint.ts';
 import { sinkColumns } from './columns.ts';
 import { ERROR_COLUMNS, ERROR_PARTITIONS, errorRow, errorStoreLocation } from './errorstore.ts';
 import { createFilesInput, type SourceInput } from './input.ts';
@@ -93,6 +99,15 @@ export class PartitionsLostError extends Error {
     super(message);
     this.name = 'PartitionsLostError';
   }
+}
+
+/**
+ * Test hook for the window between the ownership check and the manifest: WEIR_TEST_STALL=<n>:<ms>
+ * blocks the thread (timers and heartbeats too, like SIGSTOP) for ms at this process's n-th checkpoint.
+ */
+function stallForTest(n: number): void {
+  const [at, ms] = (process.env.WEIR_TEST_STALL ?? '').split(':').map(Number);
+  if (at === n && ms! > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** Which worker owns a split: stable across restarts with the same worker count. */
@@ -274,6 +289,8 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     // checkpoint; the worker then rejoins and starts again from the checkpoints.
     const lost = kafkaInput?.ownershipLost();
     if (lost) throw new PartitionsLostError(`worker ${worker} gave up its uncommitted work: ${lost}`);
+    const generation = kafkaInput?.generation() ?? 0;
+    stallForTest(progress.checkpoints + 1);
     const pending: PendingFileRef[] = [...rolled];
     const partitions = new Map<string, PartitionRef>();
     for (const t of targets) pending.push(...(await t.loader.prepareCommit()));
@@ -299,6 +316,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
       source: job.name,
       worker,
       epoch: ++epoch,
+      generation,
       configVersion: project.version,
       time: Date.now(),
       positions,
@@ -306,7 +324,14 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
       partitions: [...partitions.values()],
       counters,
     };
-    await writeManifest(opts.checkpointDir, manifest);
+    try {
+      await writeManifest(opts.checkpointDir, manifest);
+    } catch (e) {
+      if (!(e instanceof ManifestFencedError)) throw e;
+      // The check above passed, then the worker stalled long enough for a new owner to start.
+      await Promise.allSettled(pending.map((f) => rm(f.inProgress, { force: true })));
+      throw new PartitionsLostError(`worker ${worker} gave up its uncommitted work: ${e.message}`);
+    }
     rolled = [];
     await commitFiles(pending);
     if (manifest.partitions.length > 0) await opts.catalog.addPartitions(manifest.partitions);

@@ -5,7 +5,8 @@
 // re-read from disk at that moment: the previous owner may have checkpointed it just before it gave
 // the partition up, or crashed after its manifest but before its offset commit). A transactional
 // job commits offsets inside its Kafka transaction, which is then the only truth, so it starts at
-// the committed offset alone.
+// the committed offset alone. Before reading the manifests, the new owner fences the workers of older
+// generations that held the partitions (checkpoint.ts), so one the group dropped cannot commit late.
 import type { SourceConfig } from '../config/model.ts';
 import type { Project } from '../config/project.ts';
 import { topicOffsets } from '../connectors/kafka/admin.ts';
@@ -13,7 +14,7 @@ import { createAvroDecoder, RegistryClientError } from '../connectors/kafka/conf
 import { createKafkaSourceReader, type KafkaGroupMetadata } from '../connectors/kafka/consumer.ts';
 import { StageError } from '../core/errors.ts';
 import type { RawRecord } from '../core/record.ts';
-import { mergePositions, readManifests } from './checkpoint.ts';
+import { fenceWorkers, mergePositions, readManifests } from './checkpoint.ts';
 import { type InputBatch, type SourceInput, sourceError } from './input.ts';
 
 export interface KafkaInputOptions {
@@ -44,6 +45,8 @@ export interface KafkaInput extends SourceInput {
   groupMetadata(): KafkaGroupMetadata;
   /** Why this member may no longer own its partitions (see KafkaSourceReader.ownershipLost); null when it does. */
   ownershipLost(): string | null;
+  /** Group generation of the current assignment (manifests are written in it). */
+  generation(): number;
 }
 
 function envMs(name: string, fallback: number): number {
@@ -79,10 +82,12 @@ export async function createKafkaInput(opts: KafkaInputOptions): Promise<KafkaIn
     start: config.start,
     clientId: `weir-${opts.job}-w${opts.worker}`,
     sessionTimeoutMs,
+    rebalanceTimeoutMs: envMs('WEIR_KAFKA_REBALANCE_TIMEOUT_MS', 60_000),
     heartbeatIntervalMs: Math.max(300, Math.floor(sessionTimeoutMs / 10)),
   });
   reader.onAssign(async (splits) => {
     if (opts.positionsFromKafka) return;
+    await fenceWorkers(opts.checkpointDir, opts.job, opts.worker, reader.generation(), splits);
     const checkpointed = mergePositions(await readManifests(opts.checkpointDir, opts.job));
     const current = reader.positions();
     const seeks: Record<string, number> = {};
@@ -172,6 +177,7 @@ export async function createKafkaInput(opts: KafkaInputOptions): Promise<KafkaIn
     owned: () => reader.positions(),
     groupMetadata: () => reader.groupMetadata(),
     ownershipLost: () => reader.ownershipLost(),
+    generation: () => reader.generation(),
     async close() {
       void committedOnce;
       await reader.close();

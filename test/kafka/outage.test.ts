@@ -3,14 +3,11 @@
 // record exactly once. The broker is this file's own (port 19192), so that stopping it does not
 // disturb the test files sharing the suite's broker.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requireTool, startBroker, stopBroker } from '../../scripts/kafka.ts';
 import { createTopic, topicOffsets } from '../../src/connectors/kafka/admin.ts';
-import type { Manifest } from '../../src/runtime/checkpoint.ts';
+import { latestManifest } from '../../src/runtime/checkpoint.ts';
 import { checkpointRoot } from '../../src/runtime/run.ts';
 import {
   assertExactlyOnce,
@@ -53,7 +50,6 @@ test('broker stopped for 30 s mid-run and restarted: weir run waits, resumes, lo
 `,
     }),
   );
-  const manifestPath = join(checkpointRoot(project), 'game', 'worker-1.json');
   const run = startRun(dir, 1, { WEIR_KAFKA_SESSION_TIMEOUT_MS: '6000' });
   try {
     // Stop the broker once the run has committed something and still has records to read.
@@ -61,9 +57,7 @@ test('broker stopped for 30 s mid-run and restarted: weir run waits, resumes, lo
     for (;;) {
       assert.ok(Date.now() < deadline, `the run never checkpointed:\n${run.stderr()}`);
       assert.equal(run.child.exitCode, null, `the run ended before the outage:\n${run.stderr()}`);
-      const m: Manifest | undefined = existsSync(manifestPath)
-        ? (JSON.parse(await readFile(manifestPath, 'utf8').catch(() => 'null')) ?? undefined)
-        : undefined;
+      const m = await latestManifest(checkpointRoot(project), 'game', 1).catch(() => undefined);
       if (m && m.counters.recordsRead > 0) {
         const left = Object.entries(ends).filter(([s, o]) => (m.positions[s]?.offset ?? 0) < o.latest);
         assert.ok(left.length > 0, 'the run read everything before the outage');

@@ -3,13 +3,10 @@
 // it read before the stall: the new owner already started from its last checkpoint. It drops that
 // work and rejoins; every record still lands exactly once.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTopic, topicOffsets } from '../../src/connectors/kafka/admin.ts';
-import type { Manifest } from '../../src/runtime/checkpoint.ts';
+import { latestManifest, type Manifest } from '../../src/runtime/checkpoint.ts';
 import { checkpointRoot } from '../../src/runtime/run.ts';
 import { ensureBroker, type TestBroker } from './broker.ts';
 import {
@@ -23,7 +20,7 @@ import {
 import { uniqueName } from './helpers.ts';
 
 const RECORDS = 100_000;
-const ENV = { WEIR_KAFKA_SESSION_TIMEOUT_MS: '6000' };
+const ENV = { WEIR_KAFKA_SESSION_TIMEOUT_MS: '6000', WEIR_KAFKA_REBALANCE_TIMEOUT_MS: '10000' };
 
 let broker: TestBroker;
 let brokers: string[];
@@ -33,32 +30,30 @@ before(async () => {
 });
 after(() => broker?.stop());
 
-async function manifest(path: string): Promise<Manifest | undefined> {
-  if (!existsSync(path)) return undefined;
-  return JSON.parse(await readFile(path, 'utf8').catch(() => 'null')) ?? undefined;
-}
-
-test('a worker stalled past its session does not commit after the new owner started', async (t) => {
-  const topic = uniqueName('stall');
-  await createTopic(brokers, topic, 4);
-  const truth = await produceMixed(brokers, topic, RECORDS);
-  const ends = await topicOffsets(brokers, topic);
-  const { dir, project } = await writeProject(
-    mixedProject({
-      brokers,
-      topic,
-      group: uniqueName('g'),
-      sinks: `
+const SINKS = `
   logins:
     table: logins
     hive: { database: stall, format: parquet }
   pays:
     table: pays
     hive: { database: stall, format: json }
-`,
-    }),
+`;
+
+async function stallProject(records: number) {
+  const topic = uniqueName('stall');
+  await createTopic(brokers, topic, 4);
+  const truth = await produceMixed(brokers, topic, records);
+  const ends = await topicOffsets(brokers, topic);
+  const { dir, project } = await writeProject(
+    mixedProject({ brokers, topic, group: uniqueName('g'), sinks: SINKS }),
   );
-  const checkpoints = join(checkpointRoot(project), 'game');
+  const root = checkpointRoot(project);
+  const manifest = (worker: number) => latestManifest(root, 'game', worker).catch(() => undefined);
+  return { truth, ends, dir, project, manifest };
+}
+
+test('a worker stalled past its session does not commit after the new owner started', async (t) => {
+  const { truth, ends, dir, project, manifest } = await stallProject(RECORDS);
   const survivor = startRun(dir, 1, ENV);
   const stalled = startRun(dir, 2, ENV);
   try {
@@ -70,10 +65,7 @@ test('a worker stalled past its session does not commit after the new owner star
       assert.ok(Date.now() < deadline, `both workers never got going:\n${stalled.stderr()}`);
       assert.equal(stalled.child.exitCode, null, `worker 2 ended too early:\n${stalled.stderr()}`);
       await sleep(100);
-      const [m1, m2] = [
-        await manifest(join(checkpoints, 'worker-1.json')),
-        await manifest(join(checkpoints, 'worker-2.json')),
-      ];
+      const [m1, m2] = [await manifest(1), await manifest(2)];
       if (!m1 || !m2 || m1.counters.recordsRead === 0 || m2.counters.recordsRead === 0) continue;
       at = m2;
       theirs = Object.entries(m2.positions)
@@ -85,7 +77,7 @@ test('a worker stalled past its session does not commit after the new owner star
     const takeover = Date.now() + 60_000;
     for (;;) {
       assert.ok(Date.now() < takeover, `worker 1 never took the partitions over:\n${survivor.stderr()}`);
-      const m1 = await manifest(join(checkpoints, 'worker-1.json'));
+      const m1 = await manifest(1);
       if (m1 && theirs.some((s) => (m1.positions[s]?.offset ?? 0) > at!.positions[s]!.offset)) break;
       if (survivor.child.exitCode !== null) break;
       await sleep(200);
@@ -102,4 +94,23 @@ test('a worker stalled past its session does not commit after the new owner star
   const gaveUp = stalled.stderr().match(/gave up its uncommitted work: .*/);
   assert.ok(gaveUp, `worker 2 did not notice it lost its partitions:\n${stalled.stderr()}`);
   t.diagnostic(gaveUp[0]);
+});
+
+// The same race made certain: worker 2 blocks (timers and heartbeats too) after its ownership check
+// and before its manifest, for longer than the session. Only the fence stops its late commit.
+test('a worker stalled between its ownership check and its manifest is fenced', async (t) => {
+  const { truth, dir, project } = await stallProject(RECORDS * 2);
+  const survivor = startRun(dir, 1, ENV);
+  const stalled = startRun(dir, 2, { ...ENV, WEIR_TEST_STALL: '2:15000' });
+  try {
+    await expectExit(survivor, 120_000, 'worker 1');
+    await expectExit(stalled, 120_000, 'worker 2 (stalled)');
+  } finally {
+    stalled.child.kill('SIGKILL');
+    survivor.child.kill('SIGKILL');
+  }
+  await assertExactlyOnce(dir, project, truth, 'stall');
+  const fenced = stalled.stderr().match(/gave up its uncommitted work: .*fenced.*/);
+  assert.ok(fenced, `worker 2 was not fenced:\n${stalled.stderr()}`);
+  t.diagnostic(fenced[0]);
 });

@@ -3,14 +3,12 @@
 // expires and runs to the end: every record lands exactly once (warehouse jobs), or reaches a
 // read_committed consumer exactly once (Kafka-only jobs, through transactions).
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTopic, topicOffsets } from '../../src/connectors/kafka/admin.ts';
 import { createKafkaSourceReader } from '../../src/connectors/kafka/consumer.ts';
-import type { Manifest } from '../../src/runtime/checkpoint.ts';
+import { latestManifest, type Manifest } from '../../src/runtime/checkpoint.ts';
 import { checkpointRoot } from '../../src/runtime/run.ts';
 import { ensureBroker, type TestBroker } from './broker.ts';
 import {
@@ -37,13 +35,9 @@ before(async () => {
 });
 after(() => broker?.stop());
 
-async function manifest(path: string): Promise<Manifest | undefined> {
-  if (!existsSync(path)) return undefined;
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as Manifest;
-  } catch {
-    return undefined; // replaced while being read
-  }
+/** A worker's latest manifest under the job's checkpoint folder (`<root>/game`). */
+function manifest(checkpoints: string, worker: number): Promise<Manifest | undefined> {
+  return latestManifest(dirname(checkpoints), basename(checkpoints), worker).catch(() => undefined);
 }
 
 /**
@@ -63,10 +57,7 @@ async function killOneMidStream(
     const deadline = Date.now() + 60_000;
     for (;;) {
       assert.ok(Date.now() < deadline, `both workers never got going.\nworker 2:\n${victim.stderr()}`);
-      const [m1, m2] = await Promise.all([
-        manifest(join(checkpoints, 'worker-1.json')),
-        manifest(join(checkpoints, 'worker-2.json')),
-      ]);
+      const [m1, m2] = await Promise.all([manifest(checkpoints, 1), manifest(checkpoints, 2)]);
       const unfinished = Object.entries(m2?.positions ?? {}).filter(([s, p]) => p.offset < ends[s]!.latest);
       if (m1 && m2 && m1.counters.recordsRead > 0 && m2.counters.recordsRead > 0 && unfinished.length > 0) {
         last = m2;
@@ -90,7 +81,7 @@ async function killOneMidStream(
     victim.child.kill('SIGKILL');
     survivor.child.kill('SIGKILL');
   }
-  const final = (await manifest(join(checkpoints, 'worker-2.json')))!;
+  const final = (await manifest(checkpoints, 2))!;
   assert.ok(final.counters.recordsRead >= last.counters.recordsRead);
   assert.ok(final.counters.recordsRead < RECORDS, 'worker 2 died before reading everything');
   return { victim: final, survivor };
@@ -118,7 +109,7 @@ test(`two workers, one SIGKILLed mid-stream: the other takes over; ${RECORDS} re
   const checkpoints = join(checkpointRoot(project), 'game');
   const { victim, survivor } = await killOneMidStream(dir, checkpoints, topic);
   // The survivor owns every partition at the end, and read past where the victim's manifest stopped.
-  const end = (await manifest(join(checkpoints, 'worker-1.json')))!;
+  const end = (await manifest(checkpoints, 1))!;
   const ends = await topicOffsets(brokers, topic);
   for (const [split, o] of Object.entries(ends))
     assert.equal(end.positions[split]?.offset, o.latest, `worker 1 finished ${split}`);

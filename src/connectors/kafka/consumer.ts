@@ -68,6 +68,8 @@ export interface KafkaSourceReader {
    * the coordinator may already have given the splits to another member); null when it can.
    */
   ownershipLost(): string | null;
+  /** Group generation of the current assignment (-1 before the first). */
+  generation(): number;
   /** The group's committed next-offsets of these splits (splits without one are left out). */
   committed(splits: string[]): Promise<Record<string, number>>;
   /** Leaves the group. Does not call onRevoke: checkpoint before closing. */
@@ -492,6 +494,8 @@ export function createKafkaSourceReader(opts: KafkaSourceReaderOptions): KafkaSo
       memberId: consumer.memberId ?? '',
       coordinatorId: consumer.coordinatorId,
     }),
+
+    generation: () => assignedGeneration,
 
     ownershipLost() {
       if (owned.size === 0) return null;

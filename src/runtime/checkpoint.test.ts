@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { emptyCounters } from '../metrics/counters.ts';
+import {
+  fenceWorkers,
+  latestManifest,
+  type Manifest,
+  ManifestFencedError,
+  readManifests,
+  writeManifest,
+} from './checkpoint.ts';
+
+function manifest(
+  worker: number,
+  epoch: number,
+  generation: number,
+  positions: Record<string, number>,
+): Manifest {
+  return {
+    format: 1,
+    source: 'game',
+    worker,
+    epoch,
+    generation,
+    configVersion: 'v',
+    time: 0,
+    positions: Object.fromEntries(Object.entries(positions).map(([s, offset]) => [s, { offset, line: 0 }])),
+    pending: [
+      { inProgress: `/w/.part-${epoch}`, final: `/w/part-${epoch}`, partition: {}, rows: 1, bytes: 1 },
+    ],
+    partitions: [],
+    counters: emptyCounters(),
+  };
+}
+
+test('the latest manifest is the newest epoch; older files are removed', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'weir-ckpt-'));
+  assert.equal(await latestManifest(root, 'game', 1), undefined);
+  assert.deepEqual(await readManifests(root, 'game'), []);
+  for (let e = 1; e <= 12; e++) await writeManifest(root, manifest(1, e, 3, { 't/0': e * 10 }));
+  await writeManifest(root, manifest(2, 4, 3, { 't/1': 5 }));
+  assert.equal((await latestManifest(root, 'game', 1))?.epoch, 12);
+  assert.deepEqual(
+    (await readManifests(root, 'game')).map((m) => [m.worker, m.epoch]),
+    [
+      [1, 12],
+      [2, 4],
+    ],
+  );
+  assert.deepEqual(await readdir(join(root, 'game', 'worker-1')), ['000000000012-0000000003.json']);
+  // The same name twice is refused: a checkpoint is committed once.
+  await assert.rejects(writeManifest(root, manifest(1, 12, 3, {})), ManifestFencedError);
+});
+
+test('a new owner fences workers of older generations that held its partitions', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'weir-ckpt-'));
+  await writeManifest(root, manifest(1, 7, 5, { 't/0': 100, 't/1': 50 }));
+  await writeManifest(root, manifest(2, 3, 5, { 't/2': 70 }));
+  await writeManifest(root, manifest(3, 9, 6, { 't/0': 20 }));
+
+  // Worker 4 gets t/0 in generation 6: worker 1 (generation 5, holds t/0) is fenced; worker 2 does
+  // not hold t/0 and worker 3 is of the same generation, so neither is touched.
+  await fenceWorkers(root, 'game', 4, 6, ['t/0']);
+  const fence = (await latestManifest(root, 'game', 1))!;
+  assert.deepEqual([fence.epoch, fence.generation, fence.fenced], [8, 5, true]);
+  assert.deepEqual(fence.positions, manifest(1, 7, 5, { 't/0': 100, 't/1': 50 }).positions);
+  assert.deepEqual(fence.pending, manifest(1, 7, 5, {}).pending, 'recovery still completes its files');
+  assert.equal((await latestManifest(root, 'game', 2))?.fenced, undefined);
+  assert.equal((await latestManifest(root, 'game', 3))?.fenced, undefined);
+
+  // Worker 1, stalled in generation 5, cannot commit its next checkpoint there...
+  await assert.rejects(writeManifest(root, manifest(1, 8, 5, { 't/0': 180 })), ManifestFencedError);
+  assert.equal((await latestManifest(root, 'game', 1))?.positions['t/0']?.offset, 100);
+  // ...but once it rejoined (a newer generation) it checkpoints as usual, and the fence goes.
+  await writeManifest(root, manifest(1, 9, 7, { 't/1': 60 }));
+  assert.deepEqual(await readdir(join(root, 'game', 'worker-1')), ['000000000009-0000000007.json']);
+
+  // Fencing twice, or a worker of the current generation, changes nothing.
+  await fenceWorkers(root, 'game', 4, 7, ['t/1']);
+  await fenceWorkers(root, 'game', 4, 7, ['t/1']);
+  assert.equal((await latestManifest(root, 'game', 1))?.epoch, 9);
+});
+
+test('a healthy worker that checkpoints in its new generation is not stopped by a fence of the old one', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'weir-ckpt-'));
+  await writeManifest(root, manifest(2, 3, 5, { 't/0': 10, 't/1': 10 }));
+  // Worker 1 takes t/0 over in generation 6 while worker 2 keeps t/1 (and has not checkpointed in 6 yet).
+  await fenceWorkers(root, 'game', 1, 6, ['t/0']);
+  await writeManifest(root, manifest(2, 4, 6, { 't/0': 10, 't/1': 30 }));
+  const m = (await latestManifest(root, 'game', 2))!;
+  assert.deepEqual([m.epoch, m.generation, m.fenced, m.positions['t/1']?.offset], [4, 6, undefined, 30]);
+});
