@@ -277,6 +277,12 @@ async function runJobs(
 }
 
 /**
+ * V8's default young generation (up to ~100 MB per thread here) mostly holds batches already
+ * loaded; 24 MB cuts peak RSS by ~200 MB for two workers at ~5% of throughput (docs/decisions.md).
+ */
+const WORKER_YOUNG_GENERATION_MB = 24;
+
+/**
  * Keeps a Kafka worker alive through broker outages: a failure drops what was read since the last
  * checkpoint and starts the worker again (from its checkpoint) after a growing pause. Configuration
  * problems (WorkerSetupError) are not retried.
@@ -332,6 +338,7 @@ function runInThread(
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./worker-thread.ts', import.meta.url), {
       workerData: { ...data, project: { dir: data.project.dir } },
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
     const stop = () => worker.postMessage({ type: 'stop' });
     opts.signal?.addEventListener('abort', stop, { once: true });

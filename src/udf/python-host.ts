@@ -287,7 +287,14 @@ export class PythonHost {
       interrupt: this.interrupt.buffer as SharedArrayBuffer,
       memoryLimitMb: this.memoryLimitMb,
     };
-    const worker = new Worker(WORKER_URL, { workerData, resourceLimits: { maxOldGenerationSizeMb: 512 } });
+    const worker = new Worker(WORKER_URL, {
+      workerData,
+      resourceLimits: {
+        maxOldGenerationSizeMb: 512,
+        // Python's heap is wasm memory, outside V8's: the thread's own JS garbage is small.
+        maxYoungGenerationSizeMb: 8,
+      },
+    });
     worker.unref();
     this.worker = worker;
     worker.on('message', (res: PythonResponse) => {

@@ -1,6 +1,7 @@
 # Runs inside the Pyodide interpreter of a Python UDF host (see src/udf/python-worker.ts).
 # One batch is one call: UTF-8 JSON bytes in, UTF-8 JSON bytes out, so JS and Python are crossed
 # once per batch. The outcome objects are already in UdfOutcome's shape.
+import gc
 import importlib
 import json
 import sys
@@ -186,6 +187,10 @@ def call(udf_id, payload, limit_ms):
     fn, preprocess = _udfs[udf_id]
     weir._counters.clear()
     _memory_error = False
+    # The batch's records are acyclic and live until the call returns: cycle collection while
+    # they are made only costs time (~15% of a trivial UDF's batch). It runs as usual between batches.
+    collecting = gc.isenabled()
+    gc.disable()
     data = payload.to_bytes()
     inputs = json.loads(data)
     texts = None if preprocess else data[1:-1].split(b",\n")
@@ -207,6 +212,9 @@ def call(udf_id, payload, limit_ms):
             "not run: the batch time limit (%d ms) was reached before this record" % limit_ms,
         )
         out.extend([_encode(skipped).encode()] * (len(inputs) - done - 1))
+    finally:
+        if collecting:
+            gc.enable()
     return (
         b'{"outcomes":['
         + b",".join(out)
