@@ -62,7 +62,10 @@ test('a worker stalled past its session does not commit after the new owner star
     let at: Manifest | undefined;
     const deadline = Date.now() + 60_000;
     while (theirs.length === 0) {
-      assert.ok(Date.now() < deadline, `both workers never got going:\n${stalled.stderr()}`);
+      assert.ok(
+        Date.now() < deadline,
+        `both workers never got going:\nworker 1:\n${survivor.stderr()}\nworker 2:\n${stalled.stderr()}`,
+      );
       assert.equal(stalled.child.exitCode, null, `worker 2 ended too early:\n${stalled.stderr()}`);
       await sleep(100);
       const [m1, m2] = [await manifest(1), await manifest(2)];

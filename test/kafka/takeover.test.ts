@@ -25,7 +25,7 @@ import {
 import { pollFor, pollRecords, uniqueName } from './helpers.ts';
 
 const RECORDS = 100_000;
-const ENV = { WEIR_KAFKA_SESSION_TIMEOUT_MS: '6000' };
+const ENV = { WEIR_KAFKA_SESSION_TIMEOUT_MS: '6000', WEIR_KAFKA_REBALANCE_TIMEOUT_MS: '10000' };
 
 let broker: TestBroker;
 let brokers: string[];
@@ -38,6 +38,25 @@ after(() => broker?.stop());
 /** A worker's latest manifest under the job's checkpoint folder (`<root>/game`). */
 function manifest(checkpoints: string, worker: number): Promise<Manifest | undefined> {
   return latestManifest(dirname(checkpoints), basename(checkpoints), worker).catch(() => undefined);
+}
+
+/** What each worker had checkpointed, and what it said: for a test that timed out. */
+function describe(
+  ends: Record<string, { latest: number }>,
+  m1: Manifest | undefined,
+  m2: Manifest | undefined,
+  w1: WeirProcess,
+  w2: WeirProcess,
+): string {
+  const one = (m: Manifest | undefined) =>
+    m
+      ? `epoch ${m.epoch}, generation ${m.generation}, read ${m.counters.recordsRead}, positions ${JSON.stringify(m.positions)}`
+      : 'no manifest';
+  return [
+    `end offsets: ${JSON.stringify(Object.fromEntries(Object.entries(ends).map(([s, o]) => [s, o.latest])))}`,
+    `worker 1: ${one(m1)} (exit ${w1.child.exitCode})\n${w1.stderr()}`,
+    `worker 2: ${one(m2)} (exit ${w2.child.exitCode})\n${w2.stderr()}`,
+  ].join('\n');
 }
 
 /**
@@ -56,8 +75,11 @@ async function killOneMidStream(
   try {
     const deadline = Date.now() + 60_000;
     for (;;) {
-      assert.ok(Date.now() < deadline, `both workers never got going.\nworker 2:\n${victim.stderr()}`);
       const [m1, m2] = await Promise.all([manifest(checkpoints, 1), manifest(checkpoints, 2)]);
+      assert.ok(
+        Date.now() < deadline,
+        `both workers never got going.\n${describe(ends, m1, m2, survivor, victim)}`,
+      );
       const unfinished = Object.entries(m2?.positions ?? {}).filter(([s, p]) => p.offset < ends[s]!.latest);
       if (m1 && m2 && m1.counters.recordsRead > 0 && m2.counters.recordsRead > 0 && unfinished.length > 0) {
         last = m2;
