@@ -237,6 +237,18 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
       })
     : undefined;
 
+  /** The partitioned target whose table folder holds a partition folder (a map lookup, not a scan). */
+  const byLocation = new Map(targets.filter((t) => t.partitionedBy.length > 0).map((t) => [t.location, t]));
+  const targetAt = (
+    partitionDir: string,
+    values: Record<string, string>,
+  ): (typeof targets)[number] | undefined => {
+    let dir = partitionDir;
+    for (let i = Object.keys(values).length; i > 0 && dir.includes('/'); i--)
+      dir = dir.slice(0, dir.lastIndexOf('/'));
+    return byLocation.get(dir);
+  };
+
   let kafkaInput: KafkaInput | undefined;
   let input: SourceInput;
   let finished = false;
@@ -295,18 +307,11 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     const partitions = new Map<string, PartitionRef>();
     for (const t of targets) pending.push(...(await t.loader.prepareCommit()));
     if (errorLoader) pending.push(...(await errorLoader.prepareCommit()));
-    for (const t of targets) {
-      if (t.partitionedBy.length === 0) continue;
-      for (const f of pending) {
-        if (!f.final.startsWith(`${t.location}/`)) continue;
-        const location = partitionLocation(f.final);
-        partitions.set(`${t.database}.${t.hiveTable}/${location}`, {
-          database: t.database,
-          table: t.hiveTable,
-          values: f.partition,
-          location,
-        });
-      }
+    for (const f of pending) {
+      const location = partitionLocation(f.final);
+      const t = targetAt(location, f.partition);
+      if (!t || partitions.has(location)) continue;
+      partitions.set(location, { database: t.database, table: t.hiveTable, values: f.partition, location });
     }
     expireDated(counters, project.config.counters.dated_ttl_days);
     const now = input.positions();

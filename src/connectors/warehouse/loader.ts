@@ -109,9 +109,17 @@ export function createTableLoader(spec: TableLoaderSpec): TableLoader {
     };
   };
 
+  /** Closed files whose fsync may still run: the error (if any) is thrown by prepareCommit. */
+  let syncing: Promise<unknown>[] = [];
   const closeFile = (key: string, f: OpenFile) => {
     open.delete(key);
-    const bytes = f.writer.close();
+    const { bytes, durable } = f.writer.close();
+    syncing.push(
+      durable.then(
+        () => undefined,
+        (e: unknown) => e ?? new Error('fsync failed'),
+      ),
+    );
     closed.push({
       inProgress: f.inProgress,
       final: f.final,
@@ -164,6 +172,11 @@ export function createTableLoader(spec: TableLoaderSpec): TableLoader {
 
     async prepareCommit(opts = {}) {
       for (const [key, f] of [...open]) if (!opts.onlyDue || due(f)) closeFile(key, f);
+      const waiting = syncing;
+      syncing = [];
+      // Durable before the checkpoint manifest names them.
+      const failure = (await Promise.all(waiting)).find((e) => e !== undefined);
+      if (failure !== undefined) throw failure;
       const ready = closed;
       closed = [];
       return ready;
@@ -172,6 +185,7 @@ export function createTableLoader(spec: TableLoaderSpec): TableLoader {
     async abort() {
       for (const f of open.values()) f.writer.abort();
       open.clear();
+      await Promise.all(syncing.splice(0));
       await Promise.all(closed.map((f) => rm(f.inProgress, { force: true })));
       closed = [];
     },
