@@ -221,3 +221,19 @@ test('a row whose value does not fit its column becomes a row error, the others 
   assert.equal(errors.length, 1);
   assert.match(errors[0]!, /^SINK: /);
 });
+
+test('a partition folder removed between files is made again', async () => {
+  const location = join(temp(), 't');
+  const loader = createTableLoader(spec(location, { format: 'json', compression: 'none' }));
+  await loader.write(rowsFor(3));
+  const first = await loader.prepareCommit();
+  await commitFiles(first);
+  // e.g. an operator dropped the partition while the job runs
+  rmSync(dirname(first[0]!.final), { recursive: true });
+  await loader.write(rowsFor(2));
+  const second = await loader.prepareCommit();
+  await commitFiles(second);
+  assert.equal(dirname(second[0]!.final), dirname(first[0]!.final));
+  assert.equal(second[0]!.rows, 2);
+  assert.ok(existsSync(second[0]!.final));
+});

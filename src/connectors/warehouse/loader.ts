@@ -91,9 +91,26 @@ export function createTableLoader(spec: TableLoaderSpec): TableLoader {
     else throw e;
   };
 
+  /** Partition folders this loader made: a (recursive) mkdir per new file was ~5% of many-tables. */
+  const made = new Set<string>();
+  const openWriter = (dir: string, path: string) => {
+    if (!made.has(dir)) {
+      if (made.size >= 10_000) made.clear();
+      mkdirSync(dir, { recursive: true });
+      made.add(dir);
+    }
+    try {
+      return openDataFile(path, dataColumns, format, compression);
+    } catch (e) {
+      // Someone removed the folder since (e.g. a dropped partition): make it again.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      mkdirSync(dir, { recursive: true });
+      return openDataFile(path, dataColumns, format, compression);
+    }
+  };
+
   const openFile = (values: (string | null)[]): OpenFile => {
     const dir = within(location, partitionDir(partitionedBy, values));
-    mkdirSync(dir, { recursive: true });
     const name = `${filePrefix}${String(seq++).padStart(5, '0')}${ext}`;
     const inProgress = join(dir, `.${name}.inprogress`);
     const partition: Record<string, string> = {};
@@ -101,7 +118,7 @@ export function createTableLoader(spec: TableLoaderSpec): TableLoader {
       partition[k] = values[i] ?? HIVE_DEFAULT_PARTITION;
     });
     return {
-      writer: openDataFile(inProgress, dataColumns, format, compression),
+      writer: openWriter(dir, inProgress),
       inProgress,
       final: join(dir, name),
       partition,
