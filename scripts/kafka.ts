@@ -133,13 +133,12 @@ export async function startBroker(
     if (!existsSync(join(files.dataDir, 'meta.properties'))) {
       log(`formatting ${files.dataDir}`);
       rmSync(files.dataDir, { recursive: true, force: true });
-      const clusterId = randomBytes(16).toString('base64url');
       const format = await run('java', [
         ...jvmArgs(files.log4j, '256m'),
         'kafka.tools.StorageTool',
         'format',
         '-t',
-        clusterId,
+        newClusterId(),
         '-c',
         files.properties,
         '--standalone',
@@ -185,6 +184,14 @@ export async function stopBroker(port: number, options: { clean?: boolean } = {}
     if (options.clean) rmSync(files.dataDir, { recursive: true, force: true });
     return pid !== null;
   });
+}
+
+/**
+ * A random KRaft cluster id (16 bytes, base64url). Never starting with "-": the storage tool would
+ * read such an id as an option and fail (1 start in 64 before this).
+ */
+export function newClusterId(): string {
+  return randomBytes(16).toString('base64url').replace(/^-/, 'A');
 }
 
 function serverProperties(port: number, dataDir: string): string {

@@ -1,7 +1,7 @@
 // scripts/kafka.ts pieces that need no broker: tool checks and settings.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { brokerFiles, kafkaVersion, portFromEnv, requireTool } from '../../scripts/kafka.ts';
+import { brokerFiles, kafkaVersion, newClusterId, portFromEnv, requireTool } from '../../scripts/kafka.ts';
 
 function withEnv(name: string, value: string | undefined, fn: () => void): void {
   const saved = process.env[name];
@@ -33,4 +33,13 @@ test('the port comes from WEIR_KAFKA_PORT, default 9092; files are per port', ()
   );
   assert.match(brokerFiles(29092).dataDir, /\.cache\/kafka\/data-29092$/);
   assert.match(kafkaVersion(), /^4\.\d+\.\d+$/, 'the pom pins a Kafka 4.x version');
+});
+
+test('cluster ids are 16 bytes of base64url and never look like an option to the storage tool', () => {
+  const ids = Array.from({ length: 5_000 }, newClusterId);
+  for (const id of ids) {
+    assert.match(id, /^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+    assert.equal(Buffer.from(id, 'base64url').length, 16);
+  }
+  assert.ok(new Set(ids).size === ids.length, 'ids are random');
 });
