@@ -40,6 +40,16 @@ export async function main(argv: string[]): Promise<number> {
   return mod.run(args);
 }
 
+/** Resolves once everything written to the stream so far has been handed to the OS. */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
+
 if (import.meta.main) {
-  process.exitCode = await main(process.argv.slice(2));
+  const code = await main(process.argv.slice(2));
+  process.exitCode = code;
+  // The command is done. Exit rather than wait for the event loop to empty: the Kafka client can
+  // leave a heartbeat timer behind when its close raced a rebalance, which kept `weir run` alive.
+  await Promise.all([drained(process.stdout), drained(process.stderr)]);
+  process.exit(code);
 }

@@ -137,6 +137,8 @@ export function createKafkaSourceReader(opts: KafkaSourceReaderOptions): KafkaSo
     failure ??= kafkaError(`the Kafka consumer of ${where} failed`, error);
   });
   consumer.on('consumer:group:join', ({ assignments }) => {
+    // A rejoin that was in flight when close() began: the partitions are not ours to read any more.
+    if (closed) return;
     assignedGeneration = consumer.generationId;
     assignedAt = Date.now();
     const splits = (assignments ?? []).flatMap(({ topic, partitions }) =>

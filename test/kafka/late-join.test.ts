@@ -1,0 +1,60 @@
+// A member that joins while the other is finishing: the finishing one closes its consumer while a
+// rebalance it took part in is still in flight. Before the fix, that close could leave the Kafka
+// client's heartbeat timer behind and `weir run` never exited (4 of 6 runs at these offsets).
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createTopic } from '../../src/connectors/kafka/admin.ts';
+import { ensureBroker, type TestBroker } from './broker.ts';
+import {
+  assertExactlyOnce,
+  expectExit,
+  mixedProject,
+  produceMixed,
+  startRun,
+  writeProject,
+} from './fixtures.ts';
+import { uniqueName } from './helpers.ts';
+
+const RECORDS = 100_000;
+const ENV = { WEIR_KAFKA_SESSION_TIMEOUT_MS: '6000', WEIR_KAFKA_REBALANCE_TIMEOUT_MS: '10000' };
+
+let broker: TestBroker;
+before(async () => {
+  broker = await ensureBroker();
+});
+after(() => broker?.stop());
+
+for (const delayMs of [200, 300, 400]) {
+  test(`a worker joining ${delayMs} ms after the other: both finish and exit, every record once`, async () => {
+    const brokers = broker.brokers;
+    const topic = uniqueName('late');
+    await createTopic(brokers, topic, 4);
+    const truth = await produceMixed(brokers, topic, RECORDS);
+    const { dir, project } = await writeProject(
+      mixedProject({
+        brokers,
+        topic,
+        group: uniqueName('g'),
+        sinks: `
+  logins:
+    table: logins
+    hive: { database: late, format: parquet }
+  pays:
+    table: pays
+    hive: { database: late, format: json }
+`,
+      }),
+    );
+    const first = startRun(dir, 2, ENV);
+    await sleep(delayMs);
+    const second = startRun(dir, 1, ENV);
+    try {
+      await expectExit(first, 60_000, 'the first worker');
+      await expectExit(second, 60_000, 'the second worker');
+    } finally {
+      first.child.kill('SIGKILL');
+      second.child.kill('SIGKILL');
+    }
+    await assertExactlyOnce(dir, project, truth, 'late');
+  });
+}
