@@ -19,7 +19,9 @@ import {
 } from './fixtures.ts';
 import { uniqueName } from './helpers.ts';
 
-const RECORDS = 100_000;
+// Enough that a worker cannot read everything before the other one has joined the group
+// (100,000 took ~1.5 s to read: less than a second process needs to start and join).
+const RECORDS = 300_000;
 const ENV = { WEIR_KAFKA_SESSION_TIMEOUT_MS: '6000', WEIR_KAFKA_REBALANCE_TIMEOUT_MS: '10000' };
 
 let broker: TestBroker;
@@ -102,7 +104,7 @@ test('a worker stalled past its session does not commit after the new owner star
 // The same race made certain: worker 2 blocks (timers and heartbeats too) after its ownership check
 // and before its manifest, for longer than the session. Only the fence stops its late commit.
 test('a worker stalled between its ownership check and its manifest is fenced', async (t) => {
-  const { truth, dir, project } = await stallProject(RECORDS * 2);
+  const { truth, dir, project } = await stallProject(200_000);
   const survivor = startRun(dir, 1, ENV);
   const stalled = startRun(dir, 2, { ...ENV, WEIR_TEST_STALL: '2:15000' });
   try {

@@ -24,7 +24,9 @@ import {
 } from './fixtures.ts';
 import { pollFor, pollRecords, uniqueName } from './helpers.ts';
 
-const RECORDS = 100_000;
+// Enough that a worker cannot read everything before the other one has joined the group
+// (100,000 took ~1.5 s to read: less than a second process needs to start and join).
+const RECORDS = 300_000;
 const ENV = { WEIR_KAFKA_SESSION_TIMEOUT_MS: '6000', WEIR_KAFKA_REBALANCE_TIMEOUT_MS: '10000' };
 
 let broker: TestBroker;
