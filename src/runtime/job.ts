@@ -377,7 +377,12 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
   }
 
   // Kafka workers checkpoint even when idle: the checkpoint also checks ownership and commits offsets.
-  const due = () => (dirty || kafkaInput !== undefined) && Date.now() - lastCheckpoint >= intervalMs;
+  // A member without partitions (more workers than partitions) has nothing to commit: no manifest
+  // rewritten every interval.
+  const idleMember = () =>
+    kafkaInput !== undefined && !dirty && rolled.length === 0 && Object.keys(kafkaInput.owned()).length === 0;
+  const due = () =>
+    (dirty || kafkaInput !== undefined) && !idleMember() && Date.now() - lastCheckpoint >= intervalMs;
   let failed = true;
   try {
     for (;;) {
@@ -390,7 +395,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
         await input.idle(opts.signal);
       } else if (kafkaInput && input.ended()) break;
     }
-    await input.acknowledge(await exclusive(checkpoint));
+    if (!idleMember()) await input.acknowledge(await exclusive(checkpoint));
     failed = false;
   } finally {
     finished = true;

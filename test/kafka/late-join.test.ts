@@ -1,9 +1,13 @@
 // A member that joins while the other is finishing: the finishing one closes its consumer while a
 // rebalance it took part in is still in flight. Before the fix, that close could leave the Kafka
 // client's heartbeat timer behind and `weir run` never exited (4 of 6 runs at these offsets).
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTopic } from '../../src/connectors/kafka/admin.ts';
+import { checkpointRoot } from '../../src/runtime/run.ts';
 import { ensureBroker, type TestBroker } from './broker.ts';
 import {
   assertExactlyOnce,
@@ -58,3 +62,42 @@ for (const delayMs of [200, 300, 400]) {
     await assertExactlyOnce(dir, project, truth, 'late');
   });
 }
+
+// A member without partitions has nothing to commit, and skips its checkpoints.
+test('more workers than partitions: both exit, no worker gives up, every record once', async () => {
+  const brokers = broker.brokers;
+  const topic = uniqueName('idle');
+  await createTopic(brokers, topic, 1);
+  const truth = await produceMixed(brokers, topic, 50_000);
+  const { dir, project } = await writeProject(
+    mixedProject({
+      brokers,
+      topic,
+      group: uniqueName('g'),
+      sinks: `
+  logins:
+    table: logins
+    hive: { database: idle, format: parquet }
+  pays:
+    table: pays
+    hive: { database: idle, format: json }
+`,
+    }),
+  );
+  const one = startRun(dir, 1, ENV);
+  const two = startRun(dir, 2, ENV);
+  try {
+    await expectExit(one, 60_000, 'worker 1');
+    await expectExit(two, 60_000, 'worker 2');
+  } finally {
+    one.child.kill('SIGKILL');
+    two.child.kill('SIGKILL');
+  }
+  await assertExactlyOnce(dir, project, truth, 'idle');
+  const root = join(checkpointRoot(project), 'game');
+  for (const worker of await readdir(root)) {
+    for (const name of await readdir(join(root, worker)))
+      assert.match(name, /^\d{12}-\d{10}\.json$/, `${worker}/${name} is not a manifest name`);
+  }
+  for (const p of [one, two]) assert.doesNotMatch(p.stderr(), /gave up/);
+});
