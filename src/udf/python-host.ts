@@ -23,7 +23,11 @@ export interface PythonUdfSpec {
 export interface PythonHostOptions {
   /** Cap on the interpreter's memory; past it the UDF gets MemoryError. Default 1024. */
   memoryLimitMb?: number;
-  /** How long Python gets to stop after the interrupt before the worker is terminated. Default 1000. */
+  /**
+   * How long Python gets to stop after the interrupt before the worker is terminated (which loses
+   * the whole batch's answers, earlier records' included). Default 3000: on a busy machine the
+   * interpreter's thread can wait that long for a core.
+   */
   graceMs?: number;
   /** Time limit for importing a UDF's module (its top-level code). Default 10000. */
   loadTimeoutMs?: number;
@@ -103,7 +107,7 @@ export class PythonHost {
   constructor(projectDir: string, options: PythonHostOptions = {}) {
     this.projectDir = projectDir;
     this.memoryLimitMb = options.memoryLimitMb ?? 1024;
-    this.graceMs = options.graceMs ?? 1000;
+    this.graceMs = options.graceMs ?? 3000;
     this.loadTimeoutMs = options.loadTimeoutMs ?? 10_000;
     this.snapshotFile = options.snapshotFile === undefined ? defaultSnapshotFile() : options.snapshotFile;
   }

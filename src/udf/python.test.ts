@@ -22,7 +22,8 @@ const opts = {
   projectDir,
   timeoutMs: GENEROUS_MS,
   memoryLimitMb: 256,
-  graceMs: 500,
+  // Long enough for a loaded CI machine (500 ms once restarted an interpreter that was stopping).
+  graceMs: 2000,
   loadTimeoutMs: LOAD_TIMEOUT_MS,
 };
 const runners: UdfRunner[] = [];
