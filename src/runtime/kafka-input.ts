@@ -86,8 +86,9 @@ export async function createKafkaInput(opts: KafkaInputOptions): Promise<KafkaIn
     heartbeatIntervalMs: Math.max(300, Math.floor(sessionTimeoutMs / 10)),
   });
   reader.onAssign(async (splits) => {
-    if (opts.positionsFromKafka) return;
+    // Transactional jobs too: their manifests carry the SLA counters a late worker must not commit.
     await fenceWorkers(opts.checkpointDir, opts.job, opts.worker, reader.generation(), splits);
+    if (opts.positionsFromKafka) return;
     const checkpointed = mergePositions(await readManifests(opts.checkpointDir, opts.job));
     const current = reader.positions();
     const seeks: Record<string, number> = {};
