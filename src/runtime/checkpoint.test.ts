@@ -50,7 +50,7 @@ test('the latest manifest is the newest epoch; older files are removed', async (
       [2, 4],
     ],
   );
-  assert.deepEqual(await readdir(join(root, 'game', 'worker-1')), ['000000000012-0000000003.json']);
+  assert.deepEqual(await readdir(join(root, 'game', 'worker-1')), ['000000000012.json']);
   // The same name twice is refused: a checkpoint is committed once.
   await assert.rejects(writeManifest(root, manifest(1, 12, 3, {})), ManifestFencedError);
 });
@@ -65,31 +65,48 @@ test('a new owner fences workers of older generations that held its partitions',
   // not hold t/0 and worker 3 is of the same generation, so neither is touched.
   await fenceWorkers(root, 'game', 4, 6, ['t/0']);
   const fence = (await latestManifest(root, 'game', 1))!;
-  assert.deepEqual([fence.epoch, fence.generation, fence.fenced], [8, 5, true]);
+  assert.deepEqual([fence.epoch, fence.fenced, fence.fencedBelow], [8, true, 6]);
   assert.deepEqual(fence.positions, manifest(1, 7, 5, { 't/0': 100, 't/1': 50 }).positions);
   assert.deepEqual(fence.pending, manifest(1, 7, 5, {}).pending, 'recovery still completes its files');
   assert.equal((await latestManifest(root, 'game', 2))?.fenced, undefined);
   assert.equal((await latestManifest(root, 'game', 3))?.fenced, undefined);
 
-  // Worker 1, stalled in generation 5, cannot commit its next checkpoint there...
+  // Worker 1, stalled in generation 5, cannot commit its next checkpoint...
   await assert.rejects(writeManifest(root, manifest(1, 8, 5, { 't/0': 180 })), ManifestFencedError);
   assert.equal((await latestManifest(root, 'game', 1))?.positions['t/0']?.offset, 100);
-  // ...but once it rejoined (a newer generation) it checkpoints as usual, and the fence goes.
-  await writeManifest(root, manifest(1, 9, 7, { 't/1': 60 }));
-  assert.deepEqual(await readdir(join(root, 'game', 'worker-1')), ['000000000009-0000000007.json']);
 
-  // Fencing twice, or a worker of the current generation, changes nothing.
-  await fenceWorkers(root, 'game', 4, 7, ['t/1']);
-  await fenceWorkers(root, 'game', 4, 7, ['t/1']);
-  assert.equal((await latestManifest(root, 'game', 1))?.epoch, 9);
+  // Fencing again in the same generation changes nothing; a newer generation fences past it.
+  await fenceWorkers(root, 'game', 4, 6, ['t/0']);
+  assert.equal((await latestManifest(root, 'game', 1))?.epoch, 8);
+  await fenceWorkers(root, 'game', 3, 8, ['t/1']);
+  const stronger = (await latestManifest(root, 'game', 1))!;
+  assert.deepEqual([stronger.epoch, stronger.fencedBelow], [9, 8]);
+  assert.deepEqual(await readdir(join(root, 'game', 'worker-1')), [
+    '000000000007.json',
+    '000000000008.json',
+    '000000000009.json',
+  ]);
 });
 
-test('a healthy worker that checkpoints in its new generation is not stopped by a fence of the old one', async () => {
+test('a fence stops every older generation, the one the worker last wrote in or a later one', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'weir-ckpt-'));
+  // Worker 2 last wrote in generation 5, then joined generation 6 and read more, then stalled
+  // mid-checkpoint while the group moved on to generation 7 without it.
+  await writeManifest(root, manifest(2, 3, 5, { 't/0': 10 }));
+  await fenceWorkers(root, 'game', 1, 7, ['t/0']);
+  await assert.rejects(writeManifest(root, manifest(2, 4, 6, { 't/0': 40 })), ManifestFencedError);
+  assert.equal((await latestManifest(root, 'game', 2))?.positions['t/0']?.offset, 10);
+});
+
+test('a healthy worker in the new generation writes past a fence of the old one', async () => {
   const root = await mkdtemp(join(tmpdir(), 'weir-ckpt-'));
   await writeManifest(root, manifest(2, 3, 5, { 't/0': 10, 't/1': 10 }));
   // Worker 1 takes t/0 over in generation 6 while worker 2 keeps t/1 (and has not checkpointed in 6 yet).
   await fenceWorkers(root, 'game', 1, 6, ['t/0']);
-  await writeManifest(root, manifest(2, 4, 6, { 't/0': 10, 't/1': 30 }));
+  const next = manifest(2, 4, 6, { 't/0': 10, 't/1': 30 });
+  await writeManifest(root, next);
+  assert.equal(next.epoch, 5, 'the fenced name is skipped');
   const m = (await latestManifest(root, 'game', 2))!;
-  assert.deepEqual([m.epoch, m.generation, m.fenced, m.positions['t/1']?.offset], [4, 6, undefined, 30]);
+  assert.deepEqual([m.epoch, m.generation, m.fenced, m.positions['t/1']?.offset], [5, 6, undefined, 30]);
+  assert.deepEqual(await readdir(join(root, 'game', 'worker-2')), ['000000000005.json']);
 });

@@ -1,13 +1,15 @@
 // Checkpoint manifests: a folder per (source, worker) holding one file per checkpoint, named by the
-// worker's epoch and the consumer-group generation; the greatest name is the worker's manifest.
+// worker's epoch; the greatest name is the worker's manifest.
 // A manifest names the files to commit, the partitions to register, the source positions the
 // committed data covers and the worker's cumulative SLA counters.
 //
 // Fencing: a manifest file is created with link(2), which fails when the name exists. A Kafka
-// worker that takes partitions over first claims the next name of every worker of an older
-// generation that held them, with a copy of that worker's manifest (a fence). A member the group
-// dropped (e.g. stalled past its session) that wakes up mid-checkpoint then finds its name taken
-// and gives its work up, instead of committing records the new owner reads again.
+// worker assigned partitions in generation G first claims the next name of every worker that held
+// them and last wrote in an older generation, with a copy of that worker's manifest marked
+// `fencedBelow: G` (a fence). A member the group dropped (e.g. stalled past its session) that wakes
+// up mid-checkpoint then finds its name taken by a fence above its generation and gives its work
+// up, instead of committing records the new owner reads again; a member that rejoined in G or later
+// takes the next name instead.
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -37,8 +39,9 @@ export interface Manifest {
   epoch: number;
   /** Consumer-group generation the worker's partitions were assigned in (0 for file sources). */
   generation?: number;
-  /** Written by another worker to stop this one committing in `generation` (see fenceWorkers). */
+  /** Written by another worker: this worker may not commit this epoch in a generation below `fencedBelow`. */
   fenced?: boolean;
+  fencedBelow?: number;
   configVersion: string;
   time: number;
   /** split → next position to read (files: byte offset and lines consumed; Kafka: next offset). */
@@ -56,16 +59,11 @@ function workerDir(root: string, source: string, worker: number): string {
   return join(checkpointDir(root, source), `worker-${worker}`);
 }
 
-/**
- * Names sort like (epoch, generation). The generation keeps a fence (made for an older generation)
- * from taking the name the same worker uses in its current one; a group's generations restart only
- * when the group expired, and no fence crosses that (fences go to older generations only).
- */
-function manifestName(epoch: number, generation: number): string {
-  return `${String(epoch).padStart(12, '0')}-${String(generation).padStart(10, '0')}.json`;
+function manifestName(epoch: number): string {
+  return `${String(epoch).padStart(12, '0')}.json`;
 }
 
-const MANIFEST_NAME = /^\d{12}-\d{10}\.json$/;
+const MANIFEST_NAME = /^\d{12}\.json$/;
 
 /** Another worker claimed this manifest's name: the writer may no longer own its partitions. */
 export class ManifestFencedError extends Error {
@@ -108,19 +106,27 @@ async function createOnce(dir: string, name: string, data: string): Promise<bool
 
 /**
  * Commits a checkpoint: creates the manifest's file (fsynced, never torn) and removes the worker's
- * older ones. Throws ManifestFencedError when another worker fenced this name.
+ * older ones. When a fence holds the name and the manifest's generation is at or above the fence's,
+ * the next epoch is used (`manifest.epoch` is updated); otherwise throws ManifestFencedError.
  */
 export async function writeManifest(root: string, manifest: Manifest): Promise<void> {
   const dir = workerDir(root, manifest.source, manifest.worker);
   await mkdir(dir, { recursive: true });
-  const name = manifestName(manifest.epoch, manifest.generation ?? 0);
-  if (!(await createOnce(dir, name, JSON.stringify(manifest)))) {
-    throw new ManifestFencedError(
-      `checkpoint ${name} of worker ${manifest.worker} was fenced: another worker took its partitions over`,
-    );
-  }
-  for (const old of await listDir(dir)) {
-    if (MANIFEST_NAME.test(old) && old < name) await rm(join(dir, old), { force: true });
+  for (;;) {
+    const name = manifestName(manifest.epoch);
+    if (await createOnce(dir, name, JSON.stringify(manifest))) {
+      for (const old of await listDir(dir)) {
+        if (MANIFEST_NAME.test(old) && old < name) await rm(join(dir, old), { force: true });
+      }
+      return;
+    }
+    const taken = JSON.parse(await readFile(join(dir, name), 'utf8')) as Manifest;
+    if (!taken.fenced || (manifest.generation ?? 0) < (taken.fencedBelow ?? Number.POSITIVE_INFINITY)) {
+      throw new ManifestFencedError(
+        `checkpoint ${name} of worker ${manifest.worker} was fenced: another worker took its partitions over`,
+      );
+    }
+    manifest.epoch++;
   }
 }
 
@@ -159,8 +165,9 @@ export async function readManifests(root: string, source: string): Promise<Manif
 
 /**
  * Before a worker that was assigned `splits` in `generation` reads the positions: every other
- * worker whose latest manifest is of an older generation and holds one of the splits gets a fence
- * (a copy of that manifest under its next name), so it cannot commit in that generation any more.
+ * worker that holds one of the splits and last wrote in an older generation gets a fence (a copy of
+ * its manifest under its next name, `fencedBelow: generation`), so it cannot commit again unless it
+ * rejoined the group in that generation or a later one.
  */
 export async function fenceWorkers(
   root: string,
@@ -170,19 +177,19 @@ export async function fenceWorkers(
   splits: string[],
 ): Promise<void> {
   const wanted = new Set(splits);
+  const covered = (m: Manifest) =>
+    m.fenced ? (m.fencedBelow ?? 0) >= generation : (m.generation ?? 0) >= generation;
   for (const m of await readManifests(root, source)) {
     let latest: Manifest | undefined = m;
     while (
       latest &&
       latest.worker !== self &&
-      (latest.generation ?? 0) < generation &&
-      !latest.fenced &&
+      !covered(latest) &&
       Object.keys(latest.positions).some((s) => wanted.has(s))
     ) {
-      const fence: Manifest = { ...latest, epoch: latest.epoch + 1, fenced: true };
+      const fence: Manifest = { ...latest, epoch: latest.epoch + 1, fenced: true, fencedBelow: generation };
       const dir = workerDir(root, source, latest.worker);
-      if (await createOnce(dir, manifestName(fence.epoch, latest.generation ?? 0), JSON.stringify(fence)))
-        break;
+      if (await createOnce(dir, manifestName(fence.epoch), JSON.stringify(fence))) break;
       // The worker committed that very name first: its newer manifest counts; fence the next one.
       latest = await latestIn(dir);
     }

@@ -331,6 +331,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     };
     try {
       await writeManifest(opts.checkpointDir, manifest);
+      epoch = manifest.epoch; // past a fence of an older generation
     } catch (e) {
       if (!(e instanceof ManifestFencedError)) throw e;
       // The check above passed, then the worker stalled long enough for a new owner to start.

@@ -95,7 +95,14 @@ test('a worker stalled past its session does not commit after the new owner star
     stalled.child.kill('SIGKILL');
     survivor.child.kill('SIGKILL');
   }
-  await assertExactlyOnce(dir, project, truth, 'stall');
+  try {
+    await assertExactlyOnce(dir, project, truth, 'stall');
+  } catch (e) {
+    throw new Error(
+      `${(e as Error).message}\nworker 1:\n${survivor.stderr()}\nworker 2:\n${stalled.stderr()}`,
+      { cause: e },
+    );
+  }
   const gaveUp = stalled.stderr().match(/gave up its uncommitted work: .*/);
   assert.ok(gaveUp, `worker 2 did not notice it lost its partitions:\n${stalled.stderr()}`);
   t.diagnostic(gaveUp[0]);
