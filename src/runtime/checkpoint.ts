@@ -10,10 +10,9 @@
 // up mid-checkpoint then finds its name taken by a fence above its generation and gives its work
 // up, instead of committing records the new owner reads again; a member that rejoined in G or later
 // takes the next name instead.
-import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listDir } from '../core/fs.ts';
+import { createFileOnce, listDir } from '../core/fs.ts';
 import type { Counters } from '../metrics/counters.ts';
 
 export interface PendingFileRef {
@@ -73,37 +72,6 @@ export class ManifestFencedError extends Error {
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
-  const d = await open(dir, 'r');
-  try {
-    await d.sync();
-  } finally {
-    await d.close();
-  }
-}
-
-/** Creates `dir/name` with `data`, complete or not at all; false when the name exists. */
-async function createOnce(dir: string, name: string, data: string): Promise<boolean> {
-  const temp = join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const file = await open(temp, 'w');
-    try {
-      await file.writeFile(data);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await link(temp, join(dir, name));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
-  } finally {
-    await rm(temp, { force: true });
-  }
-  await syncDir(dir);
-  return true;
-}
-
 /**
  * Commits a checkpoint: creates the manifest's file (fsynced, never torn) and removes the worker's
  * older ones. When a fence holds the name and the manifest's generation is at or above the fence's,
@@ -114,7 +82,7 @@ export async function writeManifest(root: string, manifest: Manifest): Promise<v
   await mkdir(dir, { recursive: true });
   for (;;) {
     const name = manifestName(manifest.epoch);
-    if (await createOnce(dir, name, JSON.stringify(manifest))) {
+    if (await createFileOnce(join(dir, name), JSON.stringify(manifest))) {
       for (const old of await listDir(dir)) {
         if (MANIFEST_NAME.test(old) && old < name) await rm(join(dir, old), { force: true });
       }
@@ -189,7 +157,7 @@ export async function fenceWorkers(
     ) {
       const fence: Manifest = { ...latest, epoch: latest.epoch + 1, fenced: true, fencedBelow: generation };
       const dir = workerDir(root, source, latest.worker);
-      if (await createOnce(dir, manifestName(fence.epoch), JSON.stringify(fence))) break;
+      if (await createFileOnce(join(dir, manifestName(fence.epoch)), JSON.stringify(fence))) break;
       // The worker committed that very name first: its newer manifest counts; fence the next one.
       latest = await latestIn(dir);
     }

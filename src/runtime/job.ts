@@ -383,7 +383,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
   const idleMember = () =>
     kafkaInput !== undefined && !dirty && rolled.length === 0 && Object.keys(kafkaInput.owned()).length === 0;
   const due = () =>
-    (dirty || kafkaInput !== undefined) && !idleMember() && Date.now() - lastCheckpoint >= intervalMs;
+    (dirty || kafkaInput !== undefined) && Date.now() - lastCheckpoint >= intervalMs && !idleMember();
   let failed = true;
   try {
     for (;;) {

@@ -7,9 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadProject } from '../../src/config/load.ts';
 import type { Project } from '../../src/config/project.ts';
+import { createTopic } from '../../src/connectors/kafka/admin.ts';
 import { createKafkaSink } from '../../src/connectors/kafka/producer.ts';
 import { openWarehouse } from '../../src/connectors/warehouse/sql.ts';
 import type { Counters } from '../../src/metrics/counters.ts';
+import { uniqueName } from './helpers.ts';
 
 export const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 
@@ -104,6 +106,35 @@ export interface WeirProcess {
   stderr(): string;
   /** Resolves with the exit code (null when killed) and signal. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Sinks of the mixed project into the warehouse: logins as Parquet, pays as JSON, in `database`. */
+export function warehouseSinks(database: string): string {
+  return `
+  logins:
+    table: logins
+    hive: { database: ${database}, format: parquet }
+  pays:
+    table: pays
+    hive: { database: ${database}, format: json }
+`;
+}
+
+/**
+ * A fresh topic of `partitions` holding `records` mixed records, and a project loading it into the
+ * warehouse database `database` with a fresh consumer group.
+ */
+export async function mixedWarehouseRun(
+  brokers: string[],
+  opts: { database: string; partitions: number; records: number },
+): Promise<{ topic: string; truth: Truth; dir: string; project: Project }> {
+  const topic = uniqueName(opts.database);
+  await createTopic(brokers, topic, opts.partitions);
+  const truth = await produceMixed(brokers, topic, opts.records);
+  const { dir, project } = await writeProject(
+    mixedProject({ brokers, topic, group: uniqueName('g'), sinks: warehouseSinks(opts.database) }),
+  );
+  return { topic, truth, dir, project };
 }
 
 /** `weir run <dir> --until-end --worker-id <id>` as a child process. */

@@ -6,18 +6,9 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTopic } from '../../src/connectors/kafka/admin.ts';
 import { checkpointRoot } from '../../src/runtime/run.ts';
 import { ensureBroker, type TestBroker } from './broker.ts';
-import {
-  assertExactlyOnce,
-  expectExit,
-  mixedProject,
-  produceMixed,
-  startRun,
-  writeProject,
-} from './fixtures.ts';
-import { uniqueName } from './helpers.ts';
+import { assertExactlyOnce, expectExit, mixedWarehouseRun, startRun } from './fixtures.ts';
 
 const RECORDS = 100_000;
 const ENV = { WEIR_KAFKA_SESSION_TIMEOUT_MS: '6000', WEIR_KAFKA_REBALANCE_TIMEOUT_MS: '10000' };
@@ -30,25 +21,11 @@ after(() => broker?.stop());
 
 for (const delayMs of [200, 300, 400]) {
   test(`a worker joining ${delayMs} ms after the other: both finish and exit, every record once`, async () => {
-    const brokers = broker.brokers;
-    const topic = uniqueName('late');
-    await createTopic(brokers, topic, 4);
-    const truth = await produceMixed(brokers, topic, RECORDS);
-    const { dir, project } = await writeProject(
-      mixedProject({
-        brokers,
-        topic,
-        group: uniqueName('g'),
-        sinks: `
-  logins:
-    table: logins
-    hive: { database: late, format: parquet }
-  pays:
-    table: pays
-    hive: { database: late, format: json }
-`,
-      }),
-    );
+    const { truth, dir, project } = await mixedWarehouseRun(broker.brokers, {
+      database: 'late',
+      partitions: 4,
+      records: RECORDS,
+    });
     const first = startRun(dir, 2, ENV);
     await sleep(delayMs);
     const second = startRun(dir, 1, ENV);
@@ -65,25 +42,11 @@ for (const delayMs of [200, 300, 400]) {
 
 // A member without partitions has nothing to commit, and skips its checkpoints.
 test('more workers than partitions: both exit, no worker gives up, every record once', async () => {
-  const brokers = broker.brokers;
-  const topic = uniqueName('idle');
-  await createTopic(brokers, topic, 1);
-  const truth = await produceMixed(brokers, topic, 50_000);
-  const { dir, project } = await writeProject(
-    mixedProject({
-      brokers,
-      topic,
-      group: uniqueName('g'),
-      sinks: `
-  logins:
-    table: logins
-    hive: { database: idle, format: parquet }
-  pays:
-    table: pays
-    hive: { database: idle, format: json }
-`,
-    }),
-  );
+  const { truth, dir, project } = await mixedWarehouseRun(broker.brokers, {
+    database: 'idle',
+    partitions: 1,
+    records: 50_000,
+  });
   const one = startRun(dir, 1, ENV);
   const two = startRun(dir, 2, ENV);
   try {

@@ -5,19 +5,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTopic, topicOffsets } from '../../src/connectors/kafka/admin.ts';
+import { topicOffsets } from '../../src/connectors/kafka/admin.ts';
 import { latestManifest, type Manifest } from '../../src/runtime/checkpoint.ts';
 import { checkpointRoot } from '../../src/runtime/run.ts';
 import { ensureBroker, type TestBroker } from './broker.ts';
-import {
-  assertExactlyOnce,
-  expectExit,
-  mixedProject,
-  produceMixed,
-  startRun,
-  writeProject,
-} from './fixtures.ts';
-import { uniqueName } from './helpers.ts';
+import { assertExactlyOnce, expectExit, mixedWarehouseRun, startRun } from './fixtures.ts';
 
 // Enough that a worker cannot read everything before the other one has joined the group
 // (100,000 took ~1.5 s to read: less than a second process needs to start and join).
@@ -32,23 +24,13 @@ before(async () => {
 });
 after(() => broker?.stop());
 
-const SINKS = `
-  logins:
-    table: logins
-    hive: { database: stall, format: parquet }
-  pays:
-    table: pays
-    hive: { database: stall, format: json }
-`;
-
 async function stallProject(records: number) {
-  const topic = uniqueName('stall');
-  await createTopic(brokers, topic, 4);
-  const truth = await produceMixed(brokers, topic, records);
+  const { topic, truth, dir, project } = await mixedWarehouseRun(brokers, {
+    database: 'stall',
+    partitions: 4,
+    records,
+  });
   const ends = await topicOffsets(brokers, topic);
-  const { dir, project } = await writeProject(
-    mixedProject({ brokers, topic, group: uniqueName('g'), sinks: SINKS }),
-  );
   const root = checkpointRoot(project);
   const manifest = (worker: number) => latestManifest(root, 'game', worker).catch(() => undefined);
   return { truth, ends, dir, project, manifest };

@@ -1,6 +1,7 @@
 // Making closed files visible (rename to their final name) and cleaning up after a crash.
-import { open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { syncDir } from '../../core/fs.ts';
 import type { PendingFile } from './loader.ts';
 
 const IN_PROGRESS = /^\..+\.inprogress$/;
@@ -11,15 +12,6 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 
@@ -36,7 +28,7 @@ export async function commitFiles(files: PendingFile[]): Promise<void> {
       }
     }
   }
-  for (const dir of dirs) await fsyncDir(dir);
+  for (const dir of dirs) await syncDir(dir);
 }
 
 /**
