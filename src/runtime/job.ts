@@ -9,7 +9,6 @@
 //   5. acknowledge the source (files: nothing to do; Kafka: commit offsets to the group)
 // Recovery (run.ts) replays step 3 of every last manifest and deletes orphaned in-progress files.
 // A Kafka rebalance takes a checkpoint (steps 1-4) before partitions are given up.
-import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { Project } from '../config/project.ts';
 import { hiveTarget } from '../config/resolve.ts';
@@ -34,6 +33,7 @@ import type { KafkaInput } from './kafka-input.ts';
 import type { KafkaTargets } from './kafka-output.ts';
 import { compilePipeline, type Pipeline } from './pipeline.ts';
 import { type JobPlan, planJobs } from './plan.ts';
+import { ownerOf } from './splits.ts';
 
 export interface PartitionRegistrar {
   addPartitions(partitions: PartitionRef[]): Promise<void>;
@@ -56,6 +56,8 @@ export interface WorkerOptions {
   checkpointDir: string;
   /** Committed positions of every split of the source (from all manifests). */
   positions: Map<string, SplitPosition>;
+  /** Files: the owner of each split listed at the start of the run (see assignSplits). */
+  assignment?: Map<string, number>;
   /** This worker's last manifest, if any. */
   previous?: Manifest;
   catalog: PartitionRegistrar;
@@ -108,12 +110,6 @@ export class PartitionsLostError extends Error {
 function stallForTest(n: number): void {
   const [at, ms] = (process.env.WEIR_TEST_STALL ?? '').split(':').map(Number);
   if (at === n && ms! > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-/** Which worker owns a split: stable across restarts with the same worker count. */
-export function ownerOf(split: string, workers: number): number {
-  if (workers <= 1) return 0;
-  return createHash('sha1').update(split).digest().readUInt32BE(0) % workers;
 }
 
 export function hiveTargets(project: Project, source: string): Omit<HiveTarget, 'loader'>[] {
@@ -274,7 +270,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
       input = await createFilesInput({
         project,
         source,
-        owns: (split) => ownerOf(split, workers) === worker,
+        owns: (split) => (opts.assignment?.get(split) ?? ownerOf(split, workers)) === worker,
         isFirstWorker: worker === 0,
         follow: opts.follow,
         positions: opts.positions,

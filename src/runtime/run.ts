@@ -18,6 +18,7 @@ import { type Manifest, mergePositions, type PartitionRef, readManifests } from 
 import { errorStoreLocation } from './errorstore.ts';
 import { hiveTargets, type Progress, runWorker, sinkColumns, WorkerSetupError } from './job.ts';
 import { isRealtimeJob, type JobPlan, planJobs } from './plan.ts';
+import { assignSplits } from './splits.ts';
 
 export interface RunOptions {
   follow?: boolean;
@@ -144,13 +145,14 @@ export async function registerPartitions(catalog: Catalog, partitions: Partition
   }
 }
 
-async function splitsOf(project: Project, source: string): Promise<number> {
+/** The splits of a files source as listed now; stdin is one split. */
+async function splitsOf(project: Project, source: string): Promise<{ id: string; bytes: number }[]> {
   const config = project.config.sources[source];
   if (config.files) {
     const files = await resolveFiles(project.dir, config.files.path);
-    return (await listSplits(files, { ranges: !config.files.follow })).length;
+    return listSplits(files, { ranges: !config.files.follow });
   }
-  return 1;
+  return [{ id: '-', bytes: 0 }];
 }
 
 export async function runProject(project: Project, opts: RunOptions = {}): Promise<RunSummary> {
@@ -236,10 +238,12 @@ async function runJobs(
         }),
       );
     } else {
-      const splits = await splitsOf(project, job.source);
+      const listed = await splitsOf(project, job.source);
+      const splits = listed.length;
       const cores = opts.workers ?? availableParallelism();
       const workers =
         config.stdin || config.files?.follow || opts.follow ? 1 : Math.max(1, Math.min(cores, splits));
+      const assignment = assignSplits(listed, workers);
       summary.sources[job.name] = { workers, splits };
       ran = Array.from({ length: workers }, (_, w) => w);
       if (workers === 1) {
@@ -257,8 +261,11 @@ async function runJobs(
       } else {
         await Promise.all(
           ran.map((w) =>
-            runInThread({ ...base, workers, worker: w, previous: previousOf(w) }, registrar, opts, (c) =>
-              results.push(c),
+            runInThread(
+              { ...base, workers, assignment, worker: w, previous: previousOf(w) },
+              registrar,
+              opts,
+              (c) => results.push(c),
             ),
           ),
         );
@@ -325,6 +332,7 @@ interface ThreadData {
   batchSize: number;
   checkpointDir: string;
   positions: Map<string, { offset: number; line: number }>;
+  assignment?: Map<string, number>;
   previous?: Manifest;
 }
 

@@ -32,6 +32,8 @@ export interface SplitSpec {
   id: string;
   path: string;
   range?: { start: number; end: number };
+  /** Bytes to read when listed (a gzip file: its compressed size), for sharing splits out evenly. */
+  bytes: number;
 }
 
 /**
@@ -44,11 +46,12 @@ export async function listSplits(files: string[], opts: { ranges: boolean }): Pr
   for (const path of files) {
     const { size } = await stat(path);
     if (!opts.ranges || size <= RANGE_SPLIT_BYTES || (await isGzip(path))) {
-      out.push({ id: path, path });
+      out.push({ id: path, path, bytes: size });
       continue;
     }
     for (let start = 0; start < size; start += RANGE_SPLIT_BYTES) {
-      out.push({ id: `${path}#${start}`, path, range: { start, end: start + RANGE_SPLIT_BYTES } });
+      const range = { start, end: start + RANGE_SPLIT_BYTES };
+      out.push({ id: `${path}#${start}`, path, range, bytes: Math.min(size, range.end) - start });
     }
   }
   return out;
