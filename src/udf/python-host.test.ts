@@ -5,29 +5,59 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
+import { MarshalWriter, readMarshal } from './marshal.ts';
 import { decodeBatch, encodeBatch } from './python-host.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'weir-python-host-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-test('a batch is one JSON array with one record per line; records JSON cannot hold fail alone', () => {
+test('a batch is one marshal list of the records that can be sent; a cyclic record fails alone', () => {
   const cyclic: Record<string, unknown> = {};
   cyclic.self = cyclic;
-  const { payload, sent, unsendable } = encodeBatch([{ a: 'x\ny', n: 2n ** 64n }, cyclic, 'ゲーム']);
-  const text = new TextDecoder().decode(payload);
-  assert.equal(text, '[{"a":"x\\ny","n":18446744073709551616},\n"ゲーム"]');
+  const records = [{ a: 'x\ny', n: 2n ** 64n }, cyclic, { a: 'ゲーム', n: 1 }];
+  const { payload, sent, unsendable } = encodeBatch(records);
+  assert.deepEqual(readMarshal(payload), [records[0], records[2]]);
   assert.deepEqual(sent, [0, 2]);
   assert.equal(unsendable.get(1)?.ok, false);
+  assert.match(
+    (unsendable.get(1) as { message: string }).message,
+    /^the record cannot be passed to Python: /,
+  );
 });
 
-test('outcome 0 is the input itself; other outcomes are read with big integers exact', () => {
-  const inputs = [{ keep: true }, { id: 1 }];
-  const answer = new TextEncoder().encode(
-    '{"outcomes":[0,{"ok":true,"value":{"id":12345678901234567890}}],"counters":{"n":2},"memoryError":false}',
-  );
-  const result = decodeBatch(answer, inputs);
+test('outcome 0 is the input itself; changed records are read from their own marshal bytes', () => {
+  const inputs = [{ keep: true }, { id: 1 }, { x: 1 }, { y: 1 }];
+  const changed = new MarshalWriter();
+  changed.value({ id: 12345678901234567890n });
+  const nan = new Uint8Array([0x67, 0, 0, 0, 0, 0, 0, 0xf8, 0x7f]); // marshal of float('nan')
+  const error = { ok: false, code: 'UDF', errorClass: 'KeyError', message: "'k'" };
+  // (outcomes, counters, memory_error), with the outcomes' bytes written as Python bytes ('s').
+  const bytesOf = (b: Uint8Array) => [0x73, ...new Uint8Array(new Int32Array([b.length]).buffer), ...b];
+  const head = [0x29, 3, 0x5b, ...new Uint8Array(new Int32Array([4]).buffer)];
+  const tail = new MarshalWriter();
+  tail.value(error);
+  tail.value({ n: 2 });
+  tail.value(false);
+  const data = new Uint8Array([
+    0x69,
+    0,
+    0,
+    0,
+    0,
+    ...bytesOf(changed.bytes()),
+    ...bytesOf(nan),
+    ...tail.bytes(),
+  ]);
+  const result = decodeBatch(new Uint8Array([...head, ...data]), inputs);
   assert.equal(result.outcomes[0]?.ok && result.outcomes[0].value, inputs[0]);
   assert.deepEqual(result.outcomes[1], { ok: true, value: { id: 12345678901234567890n } });
+  assert.deepEqual(result.outcomes[2], {
+    ok: false,
+    code: 'UDF',
+    errorClass: 'ValueError',
+    message: 'the returned value cannot be passed on: Out of range float values are not JSON compliant: nan',
+  });
+  assert.deepEqual(result.outcomes[3], error);
   assert.deepEqual(result.counters, { n: 2 });
   assert.equal(result.memoryError, false);
 });

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { parseWithBigInt, stringifyWithBigInt } from './json-bigint.ts';
+import { MarshalValueError, MarshalWriter, readMarshal } from './marshal.ts';
 import type { PythonRequest, PythonResponse, PythonWorkerData } from './python-protocol.ts';
 import type { UdfBatchResult, UdfKind, UdfOutcome } from './types.ts';
 
@@ -61,8 +61,6 @@ const WORKER_URL = new URL('./python-worker.ts', import.meta.url);
 /** Memory snapshot of a fresh interpreter, shared by every host of this thread: restarts take ~0.3 s. */
 let snapshot: Uint8Array | undefined;
 const SIGINT = 2;
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 class WorkerGone extends Error {
   readonly reason: 'timeout' | 'crash';
@@ -371,43 +369,56 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/**
- * The batch as UTF-8 JSON: `[` + each input's JSON text joined by `,\n` + `]`. JSON text never
- * holds a raw newline, so Python can split out each record's own text to tell an unchanged
- * record by its bytes. Inputs that cannot be written as JSON get their error outcome here.
- */
+/** The batch as one marshal list. Inputs that cannot be written (a cycle) get their error outcome here. */
 export function encodeBatch(inputs: unknown[]): {
   payload: Uint8Array;
   sent: number[];
   unsendable: Map<number, UdfOutcome>;
 } {
   const unsendable = new Map<number, UdfOutcome>();
-  const parts: string[] = [];
   const sent: number[] = [];
+  const writer = new MarshalWriter();
+  const list = writer.startList();
   for (let i = 0; i < inputs.length; i++) {
     try {
-      parts.push(stringifyWithBigInt(inputs[i]) ?? 'null');
+      writer.value(inputs[i]);
       sent.push(i);
     } catch (e) {
       unsendable.set(i, udfError('TypeError', `the record cannot be passed to Python: ${message(e)}`));
     }
   }
-  return { payload: encoder.encode(`[${parts.join(',\n')}]`), sent, unsendable };
+  writer.endList(list, sent.length);
+  return { payload: writer.bytes(), sent, unsendable };
+}
+
+/** An outcome of the runner: see _outcome in python/weir_runner.py. */
+type RawOutcome = 0 | null | string | Uint8Array | UdfOutcome;
+
+function outcomeOf(raw: RawOutcome, input: unknown): UdfOutcome {
+  if (raw === 0) return { ok: true, value: input };
+  if (raw === null || typeof raw === 'string') return { ok: true, value: raw };
+  if (!(raw instanceof Uint8Array)) return raw;
+  try {
+    return { ok: true, value: readMarshal(raw) };
+  } catch (e) {
+    if (!(e instanceof MarshalValueError)) throw e;
+    return udfError(e.errorClass, `the returned value cannot be passed on: ${e.message}`);
+  }
 }
 
 /**
  * Reads the runner's answer for the inputs that were sent. Outcome `0` means "the input,
- * unchanged": the input itself is the value, so an untouched record is never parsed again.
+ * unchanged": the input itself is the value, so an untouched record is never decoded again.
  */
 export function decodeBatch(
   answer: Uint8Array,
   inputs: unknown[],
 ): UdfBatchResult & { memoryError: boolean } {
-  const parsed = parseWithBigInt(decoder.decode(answer)) as {
-    outcomes: (UdfOutcome | 0)[];
-    counters: Record<string, number>;
-    memoryError: boolean;
-  };
-  const outcomes = parsed.outcomes.map((o, i): UdfOutcome => (o === 0 ? { ok: true, value: inputs[i] } : o));
-  return { outcomes, counters: parsed.counters, memoryError: parsed.memoryError };
+  const [raw, counters, memoryError] = readMarshal(answer, { bytes: true }) as [
+    RawOutcome[],
+    Record<string, number>,
+    boolean,
+  ];
+  const outcomes = raw.map((o, i) => outcomeOf(o, inputs[i]));
+  return { outcomes, counters, memoryError };
 }

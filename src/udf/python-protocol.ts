@@ -31,13 +31,13 @@ export type PythonRequest =
   | { id: number; op: 'check'; path: string; module: string; func: string; limitMs: number }
   | { id: number; op: 'unload'; udfId: number }
   /**
-   * `payload`: the batch's inputs as UTF-8 JSON, `[` + one JSON text per input joined by `,\n` + `]`
-   * (see encodeBatch in python-host.ts); its buffer is transferred, not copied.
+   * `payload`: the batch's inputs as one marshal list (see encodeBatch in python-host.ts); its
+   * buffer is transferred, not copied.
    */
   | { id: number; op: 'call'; udfId: number; payload: Uint8Array; limitMs: number };
 
 export type PythonResponse =
-  /** `value`: for load/check a problem message or null; for call the batch result as UTF-8 JSON. */
+  /** `value`: for load/check a problem message or null; for call the batch result as marshal bytes (see decodeBatch). */
   | { id: number; ok: true; value: string | Uint8Array | null; snapshot?: Uint8Array }
   /** `interrupted`: Python stopped on the time-limit interrupt outside any record. */
   | { id: number; ok: false; message: string; interrupted?: boolean };

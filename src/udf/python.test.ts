@@ -164,15 +164,66 @@ describe('postprocess', () => {
       assert.ok(outcomes[0]?.ok);
       assert.equal(outcomes[0].value, record, `${runner.ref} gave a new object`);
     }
-    // A lone surrogate has no UTF-8 form, so it travels escaped: equal, though not the same object.
+    // A lone surrogate has no UTF-8 form; it travels as Python writes it ("surrogatepass").
     const lone = { name: 'a\ud800b' };
-    assert.deepEqual(await values(identity, [lone]), [lone]);
+    const [same] = (await identity.call([lone])).outcomes;
+    assert.equal(same?.ok && same.value, lone);
+    const [changed] = await values(copy, [{ name: 'x\udfffy', n: 1 }]);
+    assert.deepEqual(changed, { name: 'x\udfffy', n: 1 });
     // 1 → True is equal in Python (1 == True) but not in JSON: it must come back as true.
     const toBool = await udf('udf/post.py#flag_to_bool');
     assert.deepEqual(await values(toBool, [{ flag: 1 }, { flag: 0 }]), [{ flag: true }, { flag: false }]);
     const pre = await udf('udf/pre.py#normalise', 'preprocess');
     const line = '[2026-11-25 10:00:01][Login] ゲーム';
     assert.deepEqual((await pre.call([line])).outcomes, [{ ok: true, value: line }]);
+  });
+
+  test('Python receives what JSON would give it: ints stay ints, floats floats, unicode as code points', async () => {
+    const describe = await udf('udf/post.py#describe');
+    const record = {
+      i: -7,
+      big: 2n ** 64n,
+      wide: 2 ** 60,
+      f: 1.5,
+      huge: 1e21,
+      negZero: -0,
+      t: true,
+      n: null,
+      nan: Number.NaN,
+      gone: undefined,
+      s: '玩家😀',
+      lone: 'a\ud800',
+      list: [1, 'x', { k: [] }],
+    };
+    assert.deepEqual(await values(describe, [record]), [
+      {
+        repr:
+          "{'i': -7, 'big': 18446744073709551616, 'wide': 1152921504606847000, 'f': 1.5, " +
+          "'huge': 1e+21, 'negZero': 0, 't': True, 'n': None, 'nan': None, " +
+          "'s': '\\u73a9\\u5bb6\\U0001f600', 'lone': 'a\\ud800', 'list': [1, 'x', {'k': []}]}",
+      },
+    ]);
+  });
+
+  test('returned values JSON cannot hold are error outcomes; tuples, non-str keys and dict subclasses as JSON writes them', async () => {
+    const odd = await udf('udf/post.py#odd');
+    const cases = ['set', 'bytes', 'nan', 'self', 'object_key', 'tuple', 'keys', 'ordered', 'shared'];
+    const { outcomes } = await odd.call(cases.map((c) => ({ case: c })));
+    const errors = outcomes.slice(0, 5).map((o) => {
+      const f = failure(o);
+      return `${f.errorClass}: ${f.message.replace('the returned value cannot be passed on: ', '')}`;
+    });
+    assert.deepEqual(errors, [
+      'TypeError: Object of type set is not JSON serializable',
+      'TypeError: Object of type bytes is not JSON serializable',
+      'ValueError: Out of range float values are not JSON compliant: nan',
+      'ValueError: Circular reference detected',
+      'TypeError: keys must be str, int, float, bool or None, not tuple',
+    ]);
+    assert.deepEqual(
+      outcomes.slice(5).map((o) => o.ok && o.value),
+      [{ v: [1, 'a'] }, { v: { 2: 'a', null: 'b', true: 'c' } }, { b: 1, a: 2 }, [{ k: 1 }, { k: 1 }]],
+    );
   });
 
   test("a UDF imports the project's own modules and packages (udf/rates.py → udf/lib/table.py)", async () => {
@@ -316,7 +367,7 @@ describe('runaway UDFs', () => {
     const stuck = failure(outcomes[1]);
     assert.equal(stuck.code, 'UDF_TIMEOUT');
     assert.equal(stuck.message, `the UDF did not finish within the batch time limit (${TIMEOUT_MS} ms)`);
-    assert.equal(stuck.trace, 'File "udf/post.py", line 56, in spin');
+    assert.equal(stuck.trace, 'File "udf/post.py", line 58, in spin');
     assert.equal(failure(outcomes[2]).code, 'UDF_TIMEOUT');
     assert.deepEqual((await spin.call([{ a: 3 }])).outcomes, [{ ok: true, value: { a: 3 } }]);
   });
@@ -354,7 +405,7 @@ describe('runaway UDFs', () => {
     assert.deepEqual(outcomes[0], { ok: true, value: { a: 1 } });
     const oom = failure(outcomes[1]);
     assert.equal(oom.errorClass, 'MemoryError');
-    assert.equal(oom.trace, 'File "udf/post.py", line 64, in hog');
+    assert.equal(oom.trace, 'File "udf/post.py", line 66, in hog');
     assert.deepEqual(outcomes[2], { ok: true, value: { a: 2 } });
     assert.deepEqual((await hog.call([{ a: 3 }])).outcomes, [{ ok: true, value: { a: 3 } }]);
   });

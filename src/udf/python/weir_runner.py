@@ -1,9 +1,10 @@
 # Runs inside the Pyodide interpreter of a Python UDF host (see src/udf/python-worker.ts).
-# One batch is one call: UTF-8 JSON bytes in, UTF-8 JSON bytes out, so JS and Python are crossed
-# once per batch. The outcome objects are already in UdfOutcome's shape.
+# One batch is one call: marshal bytes in, marshal bytes out (src/udf/marshal.ts is the JS side),
+# so JS and Python are crossed once per batch. Error outcomes are dicts in UdfOutcome's shape.
 import gc
 import importlib
 import json
+import marshal
 import sys
 import traceback
 
@@ -13,11 +14,11 @@ PROJECT_ROOT = "/project"
 _PREFIX = PROJECT_ROOT + "/"
 _udfs = {}
 _encode = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode
-# Writes non-ASCII as is, as JSON.stringify does: an unchanged record gives back the bytes it came as.
-_encode_text = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
-_OK = b'{"ok":true,"value":'
-_OK_NULL = b'{"ok":true,"value":null}'
-_SAME = b"0"
+_dumps = marshal.dumps
+# Version 2 writes no back-references, so a value's bytes depend on the value alone (not on who
+# else holds its parts): equal bytes before and after the UDF mean an unchanged record.
+_VALUE_VERSION = 2
+_SAME = 0
 _memory_error = False
 
 
@@ -122,67 +123,59 @@ def _bad_return(preprocess, result):
     )
 
 
-def _value_json(value):
-    """(UTF-8 JSON of value, None), or (None, error outcome) when JSON cannot hold it."""
+def _marshal(value):
+    """The value's marshal bytes, or an error outcome when JSON cannot hold it. Objects marshal does
+    not know (dict or str subclasses, say) go through JSON first, which decides as before."""
     try:
-        text = _encode_text(value)
+        return _dumps(value, _VALUE_VERSION)
+    except ValueError:
+        pass
+    try:
+        return _dumps(json.loads(_encode(value)), _VALUE_VERSION)
     except (TypeError, ValueError, RecursionError) as e:
-        message = "the returned value cannot be passed on: %s" % e
-        return None, _error("UDF", type(e).__name__, message)
-    try:
-        return text.encode(), None
-    except UnicodeEncodeError:
-        # A lone surrogate (e.g. from "\ud800" in the input) has no UTF-8 form: escape it.
-        return _encode(value).encode(), None
+        return _error("UDF", type(e).__name__, "the returned value cannot be passed on: %s" % e)
 
 
-def _ok(value):
-    data, problem = _value_json(value)
-    return _OK + data + b"}" if problem is None else _encode(problem).encode()
-
-
-def _outcome(preprocess, value, result, same):
-    """One outcome as UTF-8 JSON: b"0" when the result is the input unchanged (see call)."""
+def _outcome(preprocess, value, result, before):
+    """One outcome: 0 for the input unchanged, None for a drop, a str (preprocess), the marshal bytes
+    of a record or list of records (postprocess), or an error dict. Values JSON cannot hold (sets,
+    bytes, NaN) are found by the JS reader."""
     if result is None:
-        return _OK_NULL
+        return None
     if preprocess:
         if not isinstance(result, str):
-            return _encode(_bad_return(preprocess, result)).encode()
-        return _SAME if result is value or result == value else _ok(result)
+            return _bad_return(preprocess, result)
+        return _SAME if result is value or result == value else result
     if isinstance(result, dict):
-        data, problem = _value_json(result)
-        if problem is not None:
-            return _encode(problem).encode()
-        # Byte-equal to the JSON the record arrived as: JS keeps its own record.
-        return _SAME if data == same else _OK + data + b"}"
+        data = _marshal(result)
+        return _SAME if data == before else data
     if isinstance(result, list) and all(isinstance(r, dict) for r in result):
-        return _ok(result)
-    return _encode(_bad_return(preprocess, result)).encode()
+        return _marshal(result)
+    return _bad_return(preprocess, result)
 
 
-def _run(fn, preprocess, inputs, texts, out):
+def _run(fn, preprocess, inputs, out):
     global _memory_error
-    for i, value in enumerate(inputs):
+    for value in inputs:
+        # The UDF may change the record in place: its bytes are taken before the call.
+        before = None if preprocess else _dumps(value, _VALUE_VERSION)
         try:
             result = fn(value)
         except MemoryError as e:
             _memory_error = True
-            error = _error("UDF", "MemoryError", "the UDF ran out of memory", _user_frame(e.__traceback__))
-            out.append(_encode(error).encode())
+            out.append(_error("UDF", "MemoryError", "the UDF ran out of memory", _user_frame(e.__traceback__)))
             continue
         except KeyboardInterrupt:
             raise
         except BaseException as e:  # noqa: BLE001 - SystemExit etc. must not end the batch
-            out.append(_encode(_exception(e)).encode())
+            out.append(_exception(e))
             continue
-        out.append(_outcome(preprocess, value, result, None if texts is None else texts[i]))
+        out.append(_outcome(preprocess, value, result, before))
 
 
 def call(udf_id, payload, limit_ms):
-    """Run one batch. payload: UTF-8 JSON, the inputs as "[" + one JSON text each joined by ",\n"
-    + "]" (JSON text never holds a raw newline, so the split below finds each record's own text).
-    Returns UTF-8 JSON {outcomes, counters, memoryError}; an outcome 0 means "the input, unchanged":
-    a record that encodes to the same bytes it came as, or the same str for a preprocess."""
+    """Run one batch. payload: the inputs as one marshal list (records or str). Returns the marshal
+    bytes of (outcomes, counters, memory_error); see _outcome for what an outcome is."""
     global _memory_error
     fn, preprocess = _udfs[udf_id]
     weir._counters.clear()
@@ -191,36 +184,28 @@ def call(udf_id, payload, limit_ms):
     # they are made only costs time (~15% of a trivial UDF's batch). It runs as usual between batches.
     collecting = gc.isenabled()
     gc.disable()
-    data = payload.to_bytes()
-    inputs = json.loads(data)
-    texts = None if preprocess else data[1:-1].split(b",\n")
-    out = []
     try:
-        _run(fn, preprocess, inputs, texts, out)
-    except KeyboardInterrupt as e:
-        done = len(out)
-        timeout = _error(
-            "UDF_TIMEOUT",
-            "TimeoutError",
-            "the UDF did not finish within the batch time limit (%d ms)" % limit_ms,
-            _user_frame(e.__traceback__),
-        )
-        out.append(_encode(timeout).encode())
-        skipped = _error(
-            "UDF_TIMEOUT",
-            "TimeoutError",
-            "not run: the batch time limit (%d ms) was reached before this record" % limit_ms,
-        )
-        out.extend([_encode(skipped).encode()] * (len(inputs) - done - 1))
+        inputs = marshal.loads(payload.to_bytes())
+        out = []
+        try:
+            _run(fn, preprocess, inputs, out)
+        except KeyboardInterrupt as e:
+            done = len(out)
+            out.append(
+                _error(
+                    "UDF_TIMEOUT",
+                    "TimeoutError",
+                    "the UDF did not finish within the batch time limit (%d ms)" % limit_ms,
+                    _user_frame(e.__traceback__),
+                )
+            )
+            skipped = _error(
+                "UDF_TIMEOUT",
+                "TimeoutError",
+                "not run: the batch time limit (%d ms) was reached before this record" % limit_ms,
+            )
+            out.extend([skipped] * (len(inputs) - done - 1))
     finally:
         if collecting:
             gc.enable()
-    return (
-        b'{"outcomes":['
-        + b",".join(out)
-        + b'],"counters":'
-        + _encode(weir._counters).encode()
-        + b',"memoryError":'
-        + (b"true" if _memory_error else b"false")
-        + b"}"
-    )
+    return _dumps((out, weir._counters, _memory_error), 4)

@@ -1,3 +1,5 @@
+import collections
+
 import weir
 from rates import usd_rate
 
@@ -86,3 +88,32 @@ def flag_to_bool(record):
 
 def copy(record):
     return dict(record)
+
+
+def describe(record):
+    """What Python received, types included."""
+    return {"repr": ascii(record)}
+
+
+def _self_list():
+    items = []
+    items.append(items)
+    return {"v": items}
+
+
+_SHARED = {"k": 1}
+ODD = {
+    "set": lambda: {"v": {1}},
+    "bytes": lambda: {"v": b"x"},
+    "nan": lambda: {"v": float("nan")},
+    "self": _self_list,
+    "object_key": lambda: {"v": {(1,): "a"}},
+    "tuple": lambda: {"v": (1, "a")},
+    "keys": lambda: {"v": {2: "a", None: "b", True: "c"}},
+    "ordered": lambda: collections.OrderedDict([("b", 1), ("a", 2)]),
+    "shared": lambda: [_SHARED, _SHARED],
+}
+
+
+def odd(record):
+    return ODD[record["case"]]()
