@@ -41,24 +41,14 @@ async function sample(
 export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   const log = opts.log ?? (() => {});
   const nodeArgs = opts.nodeArgs ?? [];
+  const fail = (report: ScenarioReport, e: unknown) => {
+    report.status = 'failed';
+    report.reason = (e as Error).message;
+    log(`${report.name}: FAILED: ${report.reason}`);
+  };
   const cacheDir = resolve(opts.cacheDir);
   const startedAt = new Date().toISOString();
   const machine = machineInfo();
-  const floors = new Map<string, Promise<Sample[]>>();
-  const floorSamples = (input: InputFile): Promise<Sample[]> => {
-    let p = floors.get(input.path);
-    if (!p) {
-      p = (async () => {
-        const out: Sample[] = [];
-        for (let i = 0; i < opts.repeat; i++)
-          out.push(await sample(FLOOR_CHILD, [input.path], input, null, nodeArgs));
-        return out;
-      })();
-      floors.set(input.path, p);
-    }
-    return p;
-  };
-
   const runSample = async (
     name: Exclude<ScenarioName, 'floor' | 'kafka'>,
     input: InputFile,
@@ -93,6 +83,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   };
 
   const reports: ScenarioReport[] = [];
+  const prepared: { name: ScenarioName; report: ScenarioReport; input: InputFile; samples: Sample[] }[] = [];
   for (const name of opts.scenarios) {
     const spec = SCENARIO_SPECS[name];
     const report: ScenarioReport = { name, summary: spec.summary, status: 'ok' };
@@ -102,35 +93,53 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
       log(`${name}: input ${spec.input.name} × ${records.toLocaleString('en-US')} records…`);
       const input = await ensureInput(cacheDir, spec.input, records);
       report.input = { file: input.path, records: input.records, bytes: input.bytes };
-      let samples: Sample[];
-      if (name === 'floor') {
-        samples = await floorSamples(input);
-      } else if (name === 'kafka') {
-        const outcome = await runKafkaScenario(input, opts.repeat);
-        if ('skipped' in outcome) {
-          report.status = 'skipped';
-          report.reason = outcome.skipped;
-          log(`${name}: skipped: ${outcome.skipped}`);
-          continue;
-        }
-        samples = outcome.samples;
-      } else {
-        samples = [];
-        for (let i = 0; i < opts.repeat; i++) {
-          samples.push(await runSample(name, input));
-          log(`${name}: run ${i + 1}/${opts.repeat}: ${samples[i].seconds.toFixed(1)} s`);
-        }
-      }
-      report.figures = figuresOf(samples);
-      report.sampleSeconds = samples.map((s) => Math.round(s.seconds * 1000) / 1000);
-      const floor = figuresOf(await floorSamples(input));
-      report.floorRecordsPerSec = floor.recordsPerSec;
-      report.ratioToFloor = report.figures.recordsPerSec / floor.recordsPerSec;
+      prepared.push({ name, report, input, samples: [] });
     } catch (e) {
-      report.status = 'failed';
-      report.reason = (e as Error).message;
-      log(`${name}: FAILED: ${report.reason}`);
+      fail(report, e);
     }
+  }
+
+  // Repetitions go round the scenarios (one-table, udf, one-table, udf, …), each round starting
+  // with the floor of every input: a shared machine's drift then hits every scenario alike, and
+  // the ratios compare runs made at the same time.
+  const floors = new Map<string, Sample[]>();
+  for (const p of prepared) if (p.name !== 'kafka') floors.set(p.input.path, []);
+  const inputs = new Map(prepared.map((p) => [p.input.path, p.input]));
+  for (let i = 0; i < opts.repeat; i++) {
+    for (const [path, samples] of floors) {
+      const input = inputs.get(path) as InputFile;
+      samples.push(await sample(FLOOR_CHILD, [input.path], input, null, nodeArgs));
+    }
+    for (const p of prepared) {
+      if (p.name === 'floor' || p.name === 'kafka' || p.report.status === 'failed') continue;
+      try {
+        p.samples.push(await runSample(p.name, p.input));
+        log(`${p.name}: run ${i + 1}/${opts.repeat}: ${(p.samples[i] as Sample).seconds.toFixed(1)} s`);
+      } catch (e) {
+        fail(p.report, e);
+      }
+    }
+  }
+  for (const p of prepared) {
+    if (p.report.status === 'failed') continue;
+    let samples = p.name === 'floor' ? (floors.get(p.input.path) as Sample[]) : p.samples;
+    if (p.name === 'kafka') {
+      const outcome = await runKafkaScenario(p.input, opts.repeat);
+      if ('skipped' in outcome) {
+        p.report.status = 'skipped';
+        p.report.reason = outcome.skipped;
+        log(`kafka: skipped: ${outcome.skipped}`);
+        continue;
+      }
+      samples = outcome.samples;
+      // Kafka runs after the rounds: its floor is measured again next to it.
+      floors.set(p.input.path, [await sample(FLOOR_CHILD, [p.input.path], p.input, null, nodeArgs)]);
+    }
+    p.report.figures = figuresOf(samples);
+    p.report.sampleSeconds = samples.map((s) => Math.round(s.seconds * 1000) / 1000);
+    const floor = figuresOf(floors.get(p.input.path) as Sample[]);
+    p.report.floorRecordsPerSec = floor.recordsPerSec;
+    p.report.ratioToFloor = p.report.figures.recordsPerSec / floor.recordsPerSec;
   }
   return {
     format: 'weir-bench/1',

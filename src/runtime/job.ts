@@ -1,7 +1,10 @@
 // One worker of a job: reads its splits of one source, runs every table of the source over that
 // single read, loads rows into in-progress files (and Kafka topics) and commits them at checkpoints.
 //
+// Batches overlap by one: a batch is processed while the one before it is loaded (see step).
+//
 // Checkpoint protocol (exactly-once into the warehouse):
+//   0. load the batch still being processed, so that every batch read is in the files
 //   1. close open files (prepareCommit) → files to commit
 //   2. write the manifest (files, partitions, positions, counters) atomically
 //   3. rename files to their final names, register partitions in the catalog
@@ -27,11 +30,11 @@ import {
 } from './checkpoint.ts';
 import { sinkColumns } from './columns.ts';
 import { ERROR_COLUMNS, ERROR_PARTITIONS, errorRow, errorStoreLocation } from './errorstore.ts';
-import { createFilesInput, type SourceInput } from './input.ts';
+import { createFilesInput, type InputBatch, type SourceInput } from './input.ts';
 // Kafka modules load only for jobs that use Kafka: the client costs ~1 s of start-up per worker.
 import type { KafkaInput } from './kafka-input.ts';
 import type { KafkaTargets } from './kafka-output.ts';
-import { compilePipeline, type Pipeline } from './pipeline.ts';
+import { type BatchResult, compilePipeline, type Pipeline } from './pipeline.ts';
 import { type JobPlan, planJobs } from './plan.ts';
 import { ownerOf } from './splits.ts';
 
@@ -147,6 +150,11 @@ function serializer() {
     chain = result.catch(() => {});
     return result;
   };
+}
+
+interface Processed {
+  batch: InputBatch;
+  result: BatchResult;
 }
 
 export async function runWorker(opts: WorkerOptions): Promise<Counters> {
@@ -283,6 +291,8 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
   }
 
   let rolled: PendingFileRef[] = [];
+  /** The batch read last, being processed; loaded by the next step or checkpoint. */
+  let processing: Promise<Processed> | undefined;
   const progress: Progress = { worker, recordsRead: 0, bytesRead: 0, checkpoints: 0, filesCommitted: 0 };
   const intervalMs = project.config.checkpoint.interval_seconds * 1000;
   let lastCheckpoint = Date.now();
@@ -291,6 +301,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
 
   /** Steps 1-4 of the protocol; returns the positions to acknowledge to the source. */
   async function checkpoint(): Promise<Manifest['positions']> {
+    await drain();
     // A member the group may have dropped (e.g. after a long stall) must not commit (checked before
     // any file is closed, so that the failure path can remove them all): the new owner
     // of its partitions may already have read past them. Throwing drops everything since the last
@@ -350,13 +361,9 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     return now;
   }
 
-  /** Reads and loads one batch; false when there was nothing to read. */
-  async function step(): Promise<boolean> {
-    const batch = await input.read(opts.batchSize);
-    if (batch.read === 0) return false;
-    progress.bytesRead += batch.bytes;
+  /** Loads a processed batch: rows into the sinks, failures into the error store, counters. */
+  async function load({ batch, result }: Processed): Promise<void> {
     inFlight = batch.records;
-    const result = await pipeline.process(batch.records);
     for (const t of targets) {
       const rows = result.rows.get(t.sink);
       if (rows && rows.length > 0) await t.loader.write(rows);
@@ -368,8 +375,33 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     addCounters(counters, result.counters, batch.read);
     if (batch.errors.length > 0) counters.sourceErrors = (counters.sourceErrors ?? 0) + batch.errors.length;
     progress.recordsRead += batch.read;
-    dirty = true;
     for (const t of targets) rolled.push(...(await t.loader.prepareCommit({ onlyDue: true })));
+  }
+
+  /** Loads the batch still in flight, if any: before a checkpoint, every batch read is loaded. */
+  async function drain(): Promise<void> {
+    const batch = processing;
+    processing = undefined;
+    if (batch) await load(await batch);
+  }
+
+  /**
+   * Reads one batch and starts processing it, then loads the previous one: while a UDF works on a
+   * batch in its own thread (Python), this thread parses the next. False when nothing was read.
+   */
+  async function step(): Promise<boolean> {
+    const batch = await input.read(opts.batchSize);
+    if (batch.read === 0) {
+      await drain();
+      return false;
+    }
+    progress.bytesRead += batch.bytes;
+    dirty = true;
+    const next = pipeline.process(batch.records).then((result) => ({ batch, result }));
+    // Awaited by the next step or checkpoint; until then a failure must not count as unhandled.
+    next.catch(() => {});
+    await drain();
+    processing = next;
     return true;
   }
 

@@ -96,10 +96,20 @@ export class MarshalWriter {
   private readonly keys = new Map<string, number>();
   private refs = 0;
   private readonly open: object[] = [];
+  private readonly shared: boolean;
 
-  constructor(initialBytes = 64 * 1024) {
-    this.buf = new Uint8Array(initialBytes);
+  /** `shared`: write into SharedArrayBuffer memory, so that `written()` can be sent to a thread uncopied. */
+  constructor(initialBytes = 64 * 1024, shared = false) {
+    this.shared = shared;
+    this.buf = this.allocate(initialBytes);
     this.view = new DataView(this.buf.buffer);
+  }
+
+  /** Starts over (keeping the memory): key references start afresh too. */
+  reset(): void {
+    this.pos = 0;
+    this.keys.clear();
+    this.refs = 0;
   }
 
   /** Opens a list whose length is not known yet: write its values, then `endList` with its handle. */
@@ -137,11 +147,20 @@ export class MarshalWriter {
     return this.buf.slice(0, this.pos);
   }
 
+  /** The bytes written so far, uncopied: valid until the next write or reset. */
+  written(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  private allocate(n: number): Uint8Array {
+    return new Uint8Array(this.shared ? new SharedArrayBuffer(n) : new ArrayBuffer(n));
+  }
+
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.pos + n) size *= 2;
-    const next = new Uint8Array(size);
+    const next = this.allocate(size);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
     this.view = new DataView(next.buffer);

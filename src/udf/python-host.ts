@@ -101,6 +101,11 @@ export class PythonHost {
   private readonly udfs = new Map<number, PythonUdfSpec>();
   /** UDFs that could not be re-loaded into a recreated interpreter, with the reason. */
   private readonly broken = new Map<number, string>();
+  /**
+   * Where batches are written: shared memory, reused batch after batch (calls run one at a time),
+   * so a batch is neither copied to the interpreter's thread nor left behind as garbage.
+   */
+  private readonly batch = new MarshalWriter(1024 * 1024, true);
 
   constructor(projectDir: string, options: PythonHostOptions = {}) {
     this.projectDir = projectDir;
@@ -180,11 +185,11 @@ export class PythonHost {
   }
 
   private async runBatch(udfId: number, inputs: unknown[], timeoutMs: number): Promise<UdfBatchResult> {
-    const { payload, sent, unsendable } = encodeBatch(inputs);
+    const { payload, sent, unsendable } = encodeBatch(inputs, this.batch);
     let result: UdfBatchResult;
     try {
       const answer = await this.limited(timeoutMs, () =>
-        this.send({ op: 'call', udfId, payload, limitMs: timeoutMs }, [payload.buffer as ArrayBuffer]),
+        this.send({ op: 'call', udfId, payload, limitMs: timeoutMs }),
       );
       const parsed = decodeBatch(
         answer.value as Uint8Array,
@@ -369,15 +374,21 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** The batch as one marshal list. Inputs that cannot be written (a cycle) get their error outcome here. */
-export function encodeBatch(inputs: unknown[]): {
+/**
+ * The batch as one marshal list, in `writer`'s memory (valid until its next use). Inputs that
+ * cannot be written (a cycle) get their error outcome here.
+ */
+export function encodeBatch(
+  inputs: unknown[],
+  writer = new MarshalWriter(),
+): {
   payload: Uint8Array;
   sent: number[];
   unsendable: Map<number, UdfOutcome>;
 } {
   const unsendable = new Map<number, UdfOutcome>();
   const sent: number[] = [];
-  const writer = new MarshalWriter();
+  writer.reset();
   const list = writer.startList();
   for (let i = 0; i < inputs.length; i++) {
     try {
@@ -388,7 +399,7 @@ export function encodeBatch(inputs: unknown[]): {
     }
   }
   writer.endList(list, sent.length);
-  return { payload: writer.bytes(), sent, unsendable };
+  return { payload: writer.written(), sent, unsendable };
 }
 
 /** An outcome of the runner: see _outcome in python/weir_runner.py. */

@@ -31,8 +31,8 @@ export type PythonRequest =
   | { id: number; op: 'check'; path: string; module: string; func: string; limitMs: number }
   | { id: number; op: 'unload'; udfId: number }
   /**
-   * `payload`: the batch's inputs as one marshal list (see encodeBatch in python-host.ts); its
-   * buffer is transferred, not copied.
+   * `payload`: the batch's inputs as one marshal list (see encodeBatch in python-host.ts), in
+   * shared memory that the host reuses for its next call.
    */
   | { id: number; op: 'call'; udfId: number; payload: Uint8Array; limitMs: number };
 

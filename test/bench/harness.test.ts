@@ -106,3 +106,24 @@ test('--only names and full-run sizes', () => {
   assert.equal(fullRecords(100, 120_000), 125_000);
   assert.equal(fullRecords(100, 130_000), 187_500);
 });
+
+test('repetitions go round the scenarios, each round after the floor of the input', async () => {
+  const lines: string[] = [];
+  const report = await runBench({
+    scenarios: ['one-table', 'mixed'],
+    mode: 'quick',
+    repeat: 2,
+    records: 1000,
+    cacheDir: join(tmp, 'rounds'),
+    log: (line) => lines.push(line),
+  });
+  const runs = lines
+    .filter((l) => / run \d\/2: /.test(l))
+    .map((l) => l.slice(0, l.indexOf(':', l.indexOf('run'))));
+  assert.deepEqual(runs, ['one-table: run 1/2', 'mixed: run 1/2', 'one-table: run 2/2', 'mixed: run 2/2']);
+  for (const s of report.scenarios) {
+    assert.equal(s.status, 'ok', s.reason);
+    assert.equal(s.sampleSeconds?.length, 2);
+    assert.ok((s.ratioToFloor ?? 0) > 0);
+  }
+});
