@@ -1,11 +1,13 @@
-// Records/s through a trivial Python postprocess UDF, batch size 1,000, and how the JS↔Python
-// crossing is paid: once per batch (one JSON text each way; src/udf/python.ts sends UTF-8 bytes) or
-// once per record (toPy / toJs proxies). Run: node bench/python-udf.ts
+// Records/s through a small Python postprocess UDF, batch size 1,000, and how the JS↔Python
+// crossing is paid: once per batch (JSON text each way, or CPython marshal bytes as
+// src/udf/python-host.ts sends them) or once per record (toPy / toJs proxies).
+// Run: node bench/python-udf.ts
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPyodide } from 'pyodide';
 import { parseWithBigInt, stringifyWithBigInt } from '../src/udf/json-bigint.ts';
+import { MarshalWriter, readMarshal } from '../src/udf/marshal.ts';
 import { loadPythonUdf } from '../src/udf/python.ts';
 
 const BATCH = 1000;
@@ -42,17 +44,36 @@ async function timed(run: () => Promise<unknown> | unknown): Promise<number> {
 // In-process, to compare the two crossings without the worker hop.
 const py = await loadPyodide({ stdout: () => {}, stderr: () => {} });
 py.runPython(`${UDF}
-import json
+import json, marshal
 _enc = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode
 def run_batch(payload):
     return _enc([{"ok": True, "value": enrich(r)} for r in json.loads(payload)])
+def run_marshal(payload):
+    return marshal.dumps([enrich(r) for r in marshal.loads(payload.to_bytes())], 2)
 `);
 const runBatch = py.globals.get('run_batch') as (payload: string) => string;
+const runMarshal = py.globals.get('run_marshal') as (payload: Uint8Array) => {
+  toJs(): Uint8Array;
+  destroy(): void;
+};
 const enrich = py.globals.get('enrich') as (record: unknown) => { toJs(o: object): unknown; destroy(): void };
 
 report(
   'in-process, one JSON crossing per batch',
   await timed(() => parseWithBigInt(runBatch(stringifyWithBigInt(batch)))),
+);
+report(
+  'in-process, one marshal crossing per batch',
+  await timed(() => {
+    const writer = new MarshalWriter();
+    const list = writer.startList();
+    for (const record of batch) writer.value(record);
+    writer.endList(list, batch.length);
+    const answer = runMarshal(writer.written());
+    const value = readMarshal(answer.toJs());
+    answer.destroy();
+    return value;
+  }),
 );
 report(
   'in-process, one proxy crossing per record',
