@@ -57,6 +57,16 @@ describe('preprocess', () => {
     );
   });
 
+  test('a str subclass comes back as text; counters named by one count too', async () => {
+    const sub = await udf('udf/pre.py#subclass', 'preprocess');
+    const result = await sub.call(['a', 'b']);
+    assert.deepEqual(result.outcomes, [
+      { ok: true, value: 'a!' },
+      { ok: true, value: 'b!' },
+    ]);
+    assert.deepEqual(result.counters, { subclassed: 4 });
+  });
+
   test('anything but str or None is an error outcome saying what was expected', async () => {
     const pre = await udf('udf/pre.py#returns_number', 'preprocess');
     const out = failure((await pre.call(['abc'])).outcomes[0]);

@@ -15,4 +15,6 @@ def count(name, n=1):
         raise TypeError("weir.count: the counter name must be a non-empty string")
     if isinstance(n, bool) or not isinstance(n, int):
         raise TypeError("weir.count: the amount must be an integer, got %s" % type(n).__name__)
+    # Plain str and int: the counters travel back as marshal, which writes exact types only.
+    name, n = str(name), int(n)
     _counters[name] = _counters.get(name, 0) + n

@@ -145,7 +145,9 @@ def _outcome(preprocess, value, result, before):
     if preprocess:
         if not isinstance(result, str):
             return _bad_return(preprocess, result)
-        return _SAME if result is value or result == value else result
+        if result is value or result == value:
+            return _SAME
+        return result if type(result) is str else str(result)  # marshal writes exact str only
     if isinstance(result, dict):
         data = _marshal(result)
         return _SAME if data == before else data

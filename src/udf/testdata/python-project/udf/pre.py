@@ -1,5 +1,7 @@
 import re
 
+import weir
+
 _DMY = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
 
 
@@ -15,3 +17,16 @@ def shout(line):
 
 def returns_number(line):
     return len(line)
+
+
+class Line(str):
+    pass
+
+
+class Amount(int):
+    pass
+
+
+def subclass(text):
+    weir.count(Line("subclassed"), Amount(2))
+    return Line(text + "!")
