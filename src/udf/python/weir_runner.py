@@ -35,7 +35,8 @@ def _user_frame(tb):
 
 
 def _error(code, error_class, message, trace=None):
-    out = {"ok": False, "code": code, "errorClass": error_class, "message": message}
+    # "%s" makes a plain str of whatever an exception's __str__ gave: marshal writes exact str only.
+    out = {"ok": False, "code": code, "errorClass": error_class, "message": "%s" % message}
     if trace:
         out["trace"] = trace
     return out
