@@ -152,7 +152,7 @@ async function splitsOf(project: Project, source: string): Promise<{ id: string;
     const files = await resolveFiles(project.dir, config.files.path);
     return listSplits(files, { ranges: !config.files.follow });
   }
-  return [{ id: '-', bytes: 0 }];
+  return [{ id: 'stdin', bytes: 0 }];
 }
 
 export async function runProject(project: Project, opts: RunOptions = {}): Promise<RunSummary> {

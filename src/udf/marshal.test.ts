@@ -7,7 +7,7 @@ import { MarshalValueError, MarshalWriter, readMarshal } from './marshal.ts';
 function roundTrip(v: unknown): unknown {
   const w = new MarshalWriter(16);
   w.value(v);
-  return readMarshal(w.bytes());
+  return readMarshal(w.written());
 }
 
 /** What JSON makes of a value: the writer follows JSON.stringify, the reader JSON.parse. */
@@ -65,7 +65,7 @@ test('keys repeated across values are written once and read back in every value'
   }));
   for (const r of records) w.value(r);
   w.endList(list, records.length);
-  const bytes = w.bytes();
+  const bytes = w.written();
   assert.deepEqual(readMarshal(bytes), records);
   const text = Buffer.from(bytes).toString('latin1');
   assert.equal(text.split('nested').length - 1, 1, 'the key "nested" is written once');
@@ -81,7 +81,7 @@ test('a cyclic value throws and leaves the writer as it was, key references incl
   assert.throws(() => w.value({ a: 2, inner: cyclic }), TypeError);
   w.value({ fresh: 3, a: 4 });
   w.endList(list, 2);
-  assert.deepEqual(readMarshal(w.bytes()), [{ a: 1 }, { fresh: 3, a: 4 }]);
+  assert.deepEqual(readMarshal(w.written()), [{ a: 1 }, { fresh: 3, a: 4 }]);
 });
 
 test('data JSON cannot hold is a MarshalValueError named like the Python json error', () => {

@@ -142,11 +142,6 @@ export class MarshalWriter {
     }
   }
 
-  /** The bytes written so far (a copy the size of the data, so its buffer can be transferred). */
-  bytes(): Uint8Array {
-    return this.buf.slice(0, this.pos);
-  }
-
   /** The bytes written so far, uncopied: valid until the next write or reset. */
   written(): Uint8Array {
     return this.buf.subarray(0, this.pos);

@@ -44,9 +44,9 @@ test('outcome 0 is the input itself; changed records are read from their own mar
     0,
     0,
     0,
-    ...bytesOf(changed.bytes()),
+    ...bytesOf(changed.written()),
     ...bytesOf(nan),
-    ...tail.bytes(),
+    ...tail.written(),
   ]);
   const result = decodeBatch(new Uint8Array([...head, ...data]), inputs);
   assert.equal(result.outcomes[0]?.ok && result.outcomes[0].value, inputs[0]);

@@ -159,12 +159,10 @@ def _outcome(preprocess, value, result, before):
 
 def _run(fn, preprocess, inputs, out):
     global _memory_error
-    dumps = _dumps
-    version = _VALUE_VERSION
     append = out.append
     for value in inputs:
         # The UDF may change the record in place: its bytes are taken before the call.
-        before = None if preprocess else dumps(value, version)
+        before = None if preprocess else _dumps(value, _VALUE_VERSION)
         try:
             result = fn(value)
         except MemoryError as e:
@@ -176,15 +174,7 @@ def _run(fn, preprocess, inputs, out):
         except BaseException as e:  # noqa: BLE001 - SystemExit etc. must not end the batch
             append(_exception(e))
             continue
-        if before is not None and type(result) is dict:
-            # The common case, inline: the record's bytes, or 0 when they did not change.
-            try:
-                data = dumps(result, version)
-            except ValueError:  # something marshal does not know, e.g. a datetime: see _marshal
-                data = _marshal(result)
-            append(_SAME if data == before else data)
-        else:
-            append(_outcome(preprocess, value, result, before))
+        append(_outcome(preprocess, value, result, before))
 
 
 def call(udf_id, payload, limit_ms):
