@@ -272,6 +272,29 @@ export const Project = z
       })
       .default({ dated_ttl_days: 7 })
       .describe('SLA counters'),
+    udf: z
+      .strictObject({
+        timeout_ms: z
+          .number()
+          .int()
+          .positive()
+          .default(1000)
+          .describe(
+            'time limit for one UDF call on one record; a record that runs past it becomes a UDF_TIMEOUT error record (the others of its batch load)',
+          ),
+        memory_mb: z
+          .number()
+          .int()
+          .positive()
+          .default(512)
+          .describe(
+            "memory cap of each UDF sandbox (a Python interpreter, a JS isolate); past it the record becomes a UDF error record",
+          ),
+      })
+      .default({ timeout_ms: 1000, memory_mb: 512 })
+      .describe(
+        'limits of JS and Python UDFs, which run in sandboxes without file, network or process access',
+      ),
     sources: z.record(entityName, Source).describe('source name → source'),
     tables: z.record(entityName, Table).describe('table name → streaming table'),
     sinks: z.record(entityName, Sink).default({}).describe('sink name → sink'),

@@ -52,7 +52,11 @@ async function compileTable(
 ): Promise<TablePipeline> {
   const base = `tables.${table.name}`;
   const cfg = table.config;
-  const udfOpts = { projectDir: project.dir };
+  const udfOpts = {
+    projectDir: project.dir,
+    timeoutMs: project.config.udf.timeout_ms,
+    memoryMb: project.config.udf.memory_mb,
+  };
   const load = async (
     ref: Parameters<typeof loadUdf>[0],
     kind: 'preprocess' | 'postprocess',

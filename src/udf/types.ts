@@ -39,6 +39,8 @@ export interface UdfRunner {
 export interface UdfLoadOptions {
   /** The project folder; refs are relative to it. */
   projectDir: string;
-  /** Time limit for one batch call; records of a batch that runs past it become UDF_TIMEOUT errors. */
+  /** Time limit for the UDF on one record; a record that runs past it becomes a UDF_TIMEOUT error. */
   timeoutMs?: number;
+  /** Memory cap of the sandbox the UDF runs in (MB). */
+  memoryMb?: number;
 }
