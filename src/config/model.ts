@@ -288,7 +288,7 @@ export const Project = z
           .positive()
           .default(512)
           .describe(
-            "memory cap of each UDF sandbox (a Python interpreter, a JS isolate); past it the record becomes a UDF error record",
+            'memory cap of each UDF sandbox (a Python interpreter, a JS isolate); past it the record becomes a UDF error record',
           ),
       })
       .default({ timeout_ms: 1000, memory_mb: 512 })
