@@ -1,13 +1,18 @@
-// One Pyodide interpreter (in a worker thread) shared by every Python UDF of a project in this
-// thread. Calls are queued one at a time; each batch gets a time limit: first a KeyboardInterrupt
-// through the interrupt buffer, then terminate-and-recreate if Python does not answer. A
-// terminated or crashed interpreter is recreated on the next call, re-loading every UDF.
-import { readFileSync } from 'node:fs';
+// One Pyodide interpreter, in a sandbox process of its own (python-sandbox.ts), shared by every
+// Python UDF of a project in this thread. Calls are queued one at a time.
+//
+// Limits: each record gets `timeoutMs`; past it Python gets a KeyboardInterrupt and that record
+// alone becomes UDF_TIMEOUT. The sandbox sends beats while Python runs: when they stop (Python is
+// stuck in C code) or show one record for longer than the limit plus `graceMs` (the UDF swallowed
+// the interrupt), the process is killed. Then, as when it crashes, the batch's records are run
+// again in a fresh interpreter in smaller groups, down to single records, so that only the records
+// that hang or crash fail.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { MarshalValueError, MarshalWriter, readMarshal } from './marshal.ts';
-import type { PythonRequest, PythonResponse, PythonWorkerData } from './python-protocol.ts';
+import type { PythonRequest, PythonResponse } from './python-protocol.ts';
 import type { UdfBatchResult, UdfKind, UdfOutcome } from './types.ts';
 
 export interface PythonUdfSpec {
@@ -21,19 +26,19 @@ export interface PythonUdfSpec {
 }
 
 export interface PythonHostOptions {
-  /** Cap on the interpreter's memory; past it the UDF gets MemoryError. Default 1024. */
+  /** Cap on the interpreter's memory; past it the UDF gets MemoryError. Default 512. */
   memoryLimitMb?: number;
   /**
-   * How long Python gets to stop after the interrupt before the worker is terminated (which loses
-   * the whole batch's answers, earlier records' included). Default 3000: on a busy machine the
-   * interpreter's thread can wait that long for a core.
+   * How long past the time limit Python may go without answering the interrupt before the
+   * sandbox is killed (the batch is then run again in smaller groups). Default 3000: on a busy
+   * machine the sandbox can wait that long for a core.
    */
   graceMs?: number;
   /** Time limit for importing a UDF's module (its top-level code). Default 10000. */
   loadTimeoutMs?: number;
   /**
-   * Where a memory snapshot of a fresh interpreter is kept between processes, so that a process
-   * starts Python in ~0.3 s instead of ~4-6 s; null: no file. Default: defaultSnapshotFile().
+   * Where a memory snapshot of a fresh interpreter is kept between processes, so that a sandbox
+   * starts Python in ~0.3 s instead of ~2-6 s; null: no file. Default: defaultSnapshotFile().
    */
   snapshotFile?: string | null;
 }
@@ -41,12 +46,11 @@ export interface PythonHostOptions {
 /** node_modules/.cache/weir/pyodide-<version>-node<version>.snapshot, next to the pyodide package. */
 export function defaultSnapshotFile(): string | null {
   try {
-    const packageDir = dirname(fileURLToPath(import.meta.resolve('pyodide')));
-    const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
+    const { version } = JSON.parse(readFileSync(join(PYODIDE_DIR, 'package.json'), 'utf8')) as {
       version: string;
     };
     const name = `pyodide-${version}-node${process.versions.node}.snapshot`;
-    return join(packageDir, '..', '.cache', 'weir', name);
+    return join(PYODIDE_DIR, '..', '.cache', 'weir', name);
   } catch {
     return null;
   }
@@ -54,32 +58,104 @@ export function defaultSnapshotFile(): string | null {
 
 type WithoutId<R> = R extends unknown ? Omit<R, 'id'> : never;
 type Request = WithoutId<PythonRequest>;
-
 type Answer = Extract<PythonResponse, { ok: true }>;
 
-const WORKER_URL = new URL('./python-worker.ts', import.meta.url);
+const SANDBOX = fileURLToPath(new URL('./python-sandbox.ts', import.meta.url));
+const PYODIDE_DIR = dirname(fileURLToPath(import.meta.resolve('pyodide')));
 /** Memory snapshot of a fresh interpreter, shared by every host of this thread: restarts take ~0.3 s. */
 let snapshot: Uint8Array | undefined;
-const SIGINT = 2;
+const SKIP_DIRS = new Set(['node_modules', '__pycache__']);
+const MAX_DEPTH = 6;
+const WATCH_MS = 250;
 
-class WorkerGone extends Error {
-  readonly reason: 'timeout' | 'crash';
-  constructor(reason: 'timeout' | 'crash', message: string) {
+/** Why the sandbox stopped answering a request. `record`: the 1-based record it was last seen on (0: unknown). */
+class SandboxGone extends Error {
+  readonly reason: 'silent' | 'stuck' | 'crash';
+  readonly record: number;
+  constructor(reason: 'silent' | 'stuck' | 'crash', message: string, record = 0) {
     super(message);
     this.reason = reason;
+    this.record = record;
   }
 }
 
-class PythonFailure extends Error {
-  readonly interrupted: boolean;
-  constructor(message: string, interrupted: boolean) {
-    super(message);
-    this.interrupted = interrupted;
+class PythonFailure extends Error {}
+
+/** Outcomes and counters of several calls, in order. */
+class Results implements UdfBatchResult {
+  readonly outcomes: UdfOutcome[] = [];
+  readonly counters: Record<string, number> = {};
+  add(result: UdfBatchResult): void {
+    this.outcomes.push(...result.outcomes);
+    for (const [name, by] of Object.entries(result.counters))
+      this.counters[name] = (this.counters[name] ?? 0) + by;
   }
 }
 
 function failAll(n: number, outcome: UdfOutcome): UdfBatchResult {
   return { outcomes: Array.from({ length: n }, () => outcome), counters: {} };
+}
+
+// --- how the sandbox process is started ------------------------------------------------------
+
+let isolation: string[] | undefined;
+
+/**
+ * `unshare` with new network and PID namespaces (a user namespace too when it can be made without
+ * root): a UDF that escaped into the sandbox's JS still has no network and sees no other process.
+ */
+function isolationPrefix(): string[] {
+  if (isolation) return isolation;
+  const tries = [
+    ['unshare', '--user', '--map-root-user', '--net', '--pid', '--fork', '--kill-child'],
+    ['unshare', '--net', '--pid', '--fork', '--kill-child'],
+  ];
+  let why = '';
+  for (const [command, ...flags] of tries) {
+    const probe = spawnSync(command as string, [...flags, 'true'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 10_000,
+    });
+    if (probe.status === 0) {
+      isolation = [command as string, ...flags];
+      return isolation;
+    }
+    why = probe.error?.message ?? probe.stderr.toString().trim();
+  }
+  if (process.env.WEIR_UDF_NETWORK_ISOLATION === 'off') {
+    isolation = [];
+    return isolation;
+  }
+  throw new Error(
+    `Python UDFs run in a sandbox that needs Linux network namespaces (unshare --net), which this machine refused (${why}). ` +
+      'Set WEIR_UDF_NETWORK_ISOLATION=off to run them without network isolation (writing files and starting programs stay blocked).',
+  );
+}
+
+function sandboxCommand(): string[] {
+  return [
+    ...isolationPrefix(),
+    process.execPath,
+    '--permission',
+    `--allow-fs-read=${dirname(SANDBOX)}/`,
+    `--allow-fs-read=${PYODIDE_DIR}/`,
+    '--disallow-code-generation-from-strings',
+    '--max-old-space-size=256',
+    SANDBOX,
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface Pending {
+  resolve(answer: Answer): void;
+  reject(e: Error): void;
+  /** Per-record (call) or whole-request (load, check) time limit; undefined: not watched. */
+  limitMs?: number;
+  perRecord: boolean;
+  heard: number;
+  record: number;
+  recordSince: number;
 }
 
 export class PythonHost {
@@ -89,11 +165,11 @@ export class PythonHost {
   private readonly loadTimeoutMs: number;
   private readonly snapshotFile: string | null;
   private from: 'memory' | 'file' | 'fresh' | null = null;
-  private readonly interrupt = new Int32Array(new SharedArrayBuffer(4));
-  private worker: Worker | null = null;
-  /** Resolves once the current worker has the project's folders and UDFs loaded. */
+  private child: ChildProcess | null = null;
+  /** Resolves once the current sandbox has the project's folders and UDFs loaded. */
   private started: Promise<void> | null = null;
-  private readonly pending = new Map<number, { resolve(answer: Answer): void; reject(e: Error): void }>();
+  private readonly pending = new Map<number, Pending>();
+  private watch: ReturnType<typeof setInterval> | undefined;
   private nextId = 1;
   private nextUdfId = 1;
   private tail: Promise<unknown> = Promise.resolve();
@@ -101,15 +177,12 @@ export class PythonHost {
   private readonly udfs = new Map<number, PythonUdfSpec>();
   /** UDFs that could not be re-loaded into a recreated interpreter, with the reason. */
   private readonly broken = new Map<number, string>();
-  /**
-   * Where batches are written: shared memory, reused batch after batch (calls run one at a time),
-   * so a batch is neither copied to the interpreter's thread nor left behind as garbage.
-   */
-  private readonly batch = new MarshalWriter(1024 * 1024, true);
+  /** Where batches are written, reused batch after batch (calls run one at a time). */
+  private readonly batch = new MarshalWriter(1024 * 1024);
 
   constructor(projectDir: string, options: PythonHostOptions = {}) {
     this.projectDir = projectDir;
-    this.memoryLimitMb = options.memoryLimitMb ?? 1024;
+    this.memoryLimitMb = options.memoryLimitMb ?? 512;
     this.graceMs = options.graceMs ?? 3000;
     this.loadTimeoutMs = options.loadTimeoutMs ?? 10_000;
     this.snapshotFile = options.snapshotFile === undefined ? defaultSnapshotFile() : options.snapshotFile;
@@ -130,7 +203,7 @@ export class PythonHost {
       await this.start();
       await this.sync(spec.dir);
       const udfId = this.nextUdfId++;
-      const problem = await this.loadInWorker(udfId, spec);
+      const problem = await this.loadInSandbox(udfId, spec);
       if (problem !== null) throw new Error(problem);
       this.udfs.set(udfId, spec);
       return udfId;
@@ -143,9 +216,7 @@ export class PythonHost {
       await this.start();
       await this.sync(spec.dir);
       const { path, module, func } = spec;
-      return this.loading(spec.path, () =>
-        this.request({ op: 'check', path, module, func, limitMs: this.loadTimeoutMs }),
-      );
+      return this.loading(path, { op: 'check', path, module, func, limitMs: this.loadTimeoutMs });
     });
   }
 
@@ -153,126 +224,137 @@ export class PythonHost {
     return this.serial(async () => {
       if (!this.udfs.delete(udfId)) return;
       this.broken.delete(udfId);
-      if (this.udfs.size === 0) this.stop();
-      else if (this.worker) await this.request({ op: 'unload', udfId });
+      if (this.udfs.size === 0) await this.stop();
+      else if (this.child) await this.request({ op: 'unload', udfId });
     });
   }
 
+  /** Runs the UDF on every input; `timeoutMs` is the limit per record. */
   call(udfId: number, inputs: unknown[], timeoutMs: number): Promise<UdfBatchResult> {
     return this.serial(async () => {
       if (inputs.length === 0) return { outcomes: [], counters: {} };
-      try {
-        await this.start();
-      } catch (e) {
-        return failAll(
-          inputs.length,
-          udfError('Error', `the Python interpreter did not start: ${message(e)}`),
-        );
-      }
-      const problem = this.broken.get(udfId);
-      if (problem !== undefined) return failAll(inputs.length, udfError('ImportError', problem));
-      return this.runBatch(udfId, inputs, timeoutMs);
+      const { payload, sent, unsendable } = encodeBatch(inputs, this.batch);
+      const result = await this.runIsolated(
+        udfId,
+        unsendable.size === 0 ? inputs : sent.map((i) => inputs[i]),
+        timeoutMs,
+        payload,
+      );
+      if (unsendable.size === 0) return result;
+      const outcomes: UdfOutcome[] = new Array(inputs.length);
+      sent.forEach((index, i) => {
+        outcomes[index] = result.outcomes[i] as UdfOutcome;
+      });
+      for (const [index, outcome] of unsendable) outcomes[index] = outcome;
+      return { outcomes, counters: result.counters };
     });
   }
 
-  /** Terminates the interpreter; the next call starts a fresh one. */
-  stop(): void {
-    const worker = this.worker;
-    this.worker = null;
+  /** Kills the sandbox (resolves once it is gone); the next call starts a fresh one. */
+  stop(): Promise<void> {
+    const child = this.child;
+    this.child = null;
     this.started = null;
-    if (worker) void worker.terminate();
-    this.rejectPending(new WorkerGone('crash', 'the Python interpreter was stopped'));
-  }
-
-  private async runBatch(udfId: number, inputs: unknown[], timeoutMs: number): Promise<UdfBatchResult> {
-    const { payload, sent, unsendable } = encodeBatch(inputs, this.batch);
-    let result: UdfBatchResult;
-    try {
-      const answer = await this.limited(timeoutMs, () =>
-        this.send({ op: 'call', udfId, payload, limitMs: timeoutMs }),
-      );
-      const parsed = decodeBatch(
-        answer.value as Uint8Array,
-        sent.map((i) => inputs[i]),
-      );
-      // The interpreter's memory stays grown after a MemoryError: start afresh next batch.
-      if (parsed.memoryError) this.stop();
-      result = { outcomes: parsed.outcomes, counters: parsed.counters };
-    } catch (e) {
-      result = failAll(sent.length, this.batchFailure(e, timeoutMs));
-    }
-    if (unsendable.size === 0) return result;
-    const outcomes: UdfOutcome[] = new Array(inputs.length);
-    sent.forEach((index, i) => {
-      outcomes[index] = result.outcomes[i] as UdfOutcome;
-    });
-    for (const [index, outcome] of unsendable) outcomes[index] = outcome;
-    return { outcomes, counters: result.counters };
+    this.rejectPending(new SandboxGone('crash', 'the Python interpreter was stopped'));
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    return gone;
   }
 
   /**
-   * Runs a request under a time limit: past it, Python gets a KeyboardInterrupt; if it has not
-   * answered `graceMs` later, the worker is terminated and the request fails with WorkerGone.
+   * Runs `inputs` (all sendable); when the sandbox hangs or crashes, the records are run again in
+   * a fresh interpreter so that only the records at fault fail.
    */
-  private async limited<T>(limitMs: number, run: () => Promise<T>): Promise<T> {
-    let hard: ReturnType<typeof setTimeout> | undefined;
-    Atomics.store(this.interrupt, 0, 0);
-    const soft = setTimeout(() => {
-      Atomics.store(this.interrupt, 0, SIGINT);
-      hard = setTimeout(() => {
-        this.rejectPending(new WorkerGone('timeout', 'no answer to the interrupt'));
-        this.stop();
-      }, this.graceMs);
-    }, limitMs);
-    try {
-      return await run();
-    } finally {
-      clearTimeout(soft);
-      clearTimeout(hard);
-      Atomics.store(this.interrupt, 0, 0);
+  private async runIsolated(
+    udfId: number,
+    inputs: unknown[],
+    limitMs: number,
+    payload?: Uint8Array,
+  ): Promise<UdfBatchResult> {
+    if (inputs.length === 0) return { outcomes: [], counters: {} };
+    const first = await this.attempt(udfId, inputs, limitMs, payload);
+    if (!(first instanceof SandboxGone)) return first;
+    if (inputs.length === 1) return { outcomes: [this.goneOutcome(first, limitMs)], counters: {} };
+    // The records before the one last seen had finished: run them again as one batch. A record
+    // seen for too long is the one at fault; otherwise it is the one last seen or a later one:
+    // run those one by one until one fails again, then the rest as a batch.
+    const seen = Math.min(Math.max(first.record - 1, 0), inputs.length - 1);
+    const total = new Results();
+    total.add(await this.runIsolated(udfId, inputs.slice(0, seen), limitMs));
+    if (first.reason === 'stuck') {
+      total.add({ outcomes: [this.goneOutcome(first, limitMs)], counters: {} });
+      total.add(await this.runIsolated(udfId, inputs.slice(seen + 1), limitMs));
+      return total;
     }
+    for (let i = seen; i < inputs.length; i++) {
+      const one = await this.attempt(udfId, [inputs[i]], limitMs);
+      if (!(one instanceof SandboxGone)) {
+        total.add(one);
+        continue;
+      }
+      total.add({ outcomes: [this.goneOutcome(one, limitMs)], counters: {} });
+      total.add(await this.runIsolated(udfId, inputs.slice(i + 1), limitMs));
+      break;
+    }
+    return total;
   }
 
-  /** Importing runs the module's top-level code: it gets a time limit too. */
-  private async loading(path: string, run: () => Promise<string | null>): Promise<string | null> {
+  /** One call; a hung or crashed sandbox is killed (the next call starts a fresh one) and returned. */
+  private async attempt(
+    udfId: number,
+    inputs: unknown[],
+    limitMs: number,
+    payload = encodeBatch(inputs, this.batch).payload,
+  ): Promise<UdfBatchResult | SandboxGone> {
     try {
-      return await this.limited(this.loadTimeoutMs, run);
+      await this.start();
     } catch (e) {
-      if (e instanceof WorkerGone && e.reason === 'timeout') {
-        return `${path}: loading did not finish within ${this.loadTimeoutMs} ms (does the module's top-level code loop?)`;
+      return failAll(inputs.length, udfError('Error', `the Python interpreter did not start: ${message(e)}`));
+    }
+    const problem = this.broken.get(udfId);
+    if (problem !== undefined) return failAll(inputs.length, udfError('ImportError', problem));
+    let answer: Answer;
+    try {
+      answer = await this.send({ op: 'call', udfId, payload, limitMs }, limitMs, true);
+    } catch (e) {
+      if (!(e instanceof SandboxGone || e instanceof PythonFailure)) throw e;
+      void this.stop();
+      return e instanceof SandboxGone ? e : new SandboxGone('crash', e.message);
+    }
+    const parsed = decodeBatch(answer.value as Uint8Array, inputs);
+    // The interpreter's memory stays grown after a MemoryError: start afresh next batch.
+    if (parsed.memoryError) void this.stop();
+    return { outcomes: parsed.outcomes, counters: parsed.counters };
+  }
+
+  private goneOutcome(gone: SandboxGone, limitMs: number): UdfOutcome {
+    if (gone.reason === 'crash')
+      return udfError('Error', `the Python interpreter crashed on this record: ${gone.message}`);
+    const where = gone.reason === 'stuck' ? '' : ' inside a built-in function';
+    return {
+      ok: false,
+      code: 'UDF_TIMEOUT',
+      errorClass: 'TimeoutError',
+      message: `the UDF ran past its time limit of ${limitMs} ms on this record${where} and did not stop when interrupted; the Python interpreter was restarted`,
+    };
+  }
+
+  /** Importing runs the module's top-level code: it has a time limit too. */
+  private async loading(path: string, req: Request & { limitMs: number }): Promise<string | null> {
+    try {
+      return (await this.send(req, req.limitMs)).value as string | null;
+    } catch (e) {
+      if (e instanceof SandboxGone && e.reason !== 'crash') {
+        void this.stop();
+        return `${path}: loading did not finish within ${req.limitMs} ms (does the module's top-level code loop?)`;
       }
       throw e;
     }
   }
 
-  private loadInWorker(udfId: number, { path, module, func, kind }: PythonUdfSpec): Promise<string | null> {
-    return this.loading(path, () =>
-      this.request({ op: 'load', udfId, path, module, func, kind, limitMs: this.loadTimeoutMs }),
-    );
-  }
-
-  private batchFailure(e: unknown, timeoutMs: number): UdfOutcome {
-    const limit = `the batch time limit (${timeoutMs} ms)`;
-    if (e instanceof WorkerGone && e.reason === 'timeout') {
-      return {
-        ok: false,
-        code: 'UDF_TIMEOUT',
-        errorClass: 'TimeoutError',
-        message: `the UDF ran past ${limit} and did not stop when interrupted; the Python interpreter was restarted`,
-      };
-    }
-    if (e instanceof PythonFailure && e.interrupted) {
-      return {
-        ok: false,
-        code: 'UDF_TIMEOUT',
-        errorClass: 'TimeoutError',
-        message: `the UDF ran past ${limit}`,
-      };
-    }
-    // Anything else means the interpreter is in an unknown state: start afresh next batch.
-    this.stop();
-    if (e instanceof WorkerGone) return udfError('MemoryError', e.message);
-    return udfError('Error', `the Python interpreter failed: ${message(e)}`);
+  private loadInSandbox(udfId: number, { path, module, func, kind }: PythonUdfSpec): Promise<string | null> {
+    return this.loading(path, { op: 'load', udfId, path, module, func, kind, limitMs: this.loadTimeoutMs });
   }
 
   private serial<T>(task: () => Promise<T>): Promise<T> {
@@ -283,64 +365,82 @@ export class PythonHost {
 
   private start(): Promise<void> {
     this.started ??= this.spawn().catch((e) => {
-      this.stop();
+      void this.stop();
       throw e;
     });
     return this.started;
   }
 
   private async spawn(): Promise<void> {
-    const workerData: PythonWorkerData = {
-      interrupt: this.interrupt.buffer as SharedArrayBuffer,
-      memoryLimitMb: this.memoryLimitMb,
-    };
-    const worker = new Worker(WORKER_URL, {
-      workerData,
-      resourceLimits: {
-        maxOldGenerationSizeMb: 512,
-        // Python's heap is wasm memory, outside V8's: the thread's own JS garbage is small.
-        maxYoungGenerationSizeMb: 8,
-      },
+    const [command, ...args] = sandboxCommand();
+    const child = spawn(command as string, args, {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      serialization: 'advanced',
+      // Nothing of this process's environment (credentials, say) reaches the sandbox; its own
+      // process group keeps a terminal's Ctrl-C for the job, which stops the sandbox itself.
+      env: process.env.TZ === undefined ? {} : { TZ: process.env.TZ },
+      detached: true,
     });
-    worker.unref();
-    this.worker = worker;
-    worker.on('message', (res: PythonResponse) => {
-      const waiter = this.pending.get(res.id);
-      if (!waiter) return;
-      this.pending.delete(res.id);
-      if (this.pending.size === 0) worker.unref();
-      if (res.ok) waiter.resolve(res);
-      else waiter.reject(new PythonFailure(res.message, res.interrupted === true));
-    });
+    this.child = child;
+    child.unref();
+    child.channel?.unref();
+    child.on('message', (res: PythonResponse) => this.answer(res));
     const gone = (why: string) => {
-      if (this.worker !== worker) return;
-      this.worker = null;
+      if (this.child !== child) return;
+      this.child = null;
       this.started = null;
-      this.rejectPending(new WorkerGone('crash', why));
+      this.rejectPending(new SandboxGone('crash', why));
     };
-    worker.on('error', (e) =>
-      gone(
-        (e as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY'
-          ? 'the Python interpreter ran out of memory and was restarted'
-          : `the Python interpreter crashed: ${e.message}`,
-      ),
+    child.on('error', (e) => gone(`the Python sandbox could not run: ${e.message}`));
+    child.on('exit', (code, signal) =>
+      gone(`the Python interpreter exited unexpectedly (${signal ?? `code ${code}`}) and was restarted`),
     );
-    worker.on('exit', () => gone('the Python interpreter exited unexpectedly and was restarted'));
-    const started = await this.send({ op: 'init', snapshot, snapshotFile: this.snapshotFile ?? undefined });
-    snapshot ??= started.snapshot;
-    this.from = started.value as 'memory' | 'file' | 'fresh';
+    const fromFile =
+      snapshot === undefined && this.snapshotFile ? readSnapshot(this.snapshotFile) : undefined;
+    const given = snapshot ?? fromFile;
+    const started = await this.send({
+      op: 'init',
+      ...(given ? { snapshot: given } : {}),
+      memoryLimitMb: this.memoryLimitMb,
+    });
+    if (started.snapshot) {
+      snapshot = started.snapshot;
+      if (this.snapshotFile) writeSnapshot(this.snapshotFile, started.snapshot);
+    }
+    this.from = started.value === 'fresh' ? 'fresh' : given === snapshot ? 'memory' : 'file';
+    snapshot ??= given;
     this.broken.clear();
-    for (const dir of this.dirs) await this.request({ op: 'sync', projectDir: this.projectDir, dir });
+    for (const dir of this.dirs) await this.request(this.syncRequest(dir));
     for (const [udfId, spec] of this.udfs) {
-      const problem = await this.loadInWorker(udfId, spec);
-      // A module that loops at import even ignoring the interrupt got the worker terminated.
-      if (this.worker !== worker) throw new Error(problem ?? 'the Python interpreter was stopped');
+      const problem = await this.loadInSandbox(udfId, spec);
+      // A module that loops at import even ignoring the interrupt got the sandbox killed.
+      if (this.child !== child) throw new Error(problem ?? 'the Python interpreter was stopped');
       if (problem !== null) this.broken.set(udfId, problem);
     }
   }
 
+  /** The project's .py files under `dir`, as the sandbox gets them (it reads nothing itself). */
+  private syncRequest(dir: string): Request {
+    const files: [string, string][] = [];
+    const walk = (abs: string, depth: number) => {
+      for (const entry of readdirSync(abs, { withFileTypes: true })) {
+        if (entry.name.startsWith('.') || SKIP_DIRS.has(entry.name)) continue;
+        const path = join(abs, entry.name);
+        if (entry.isDirectory() && depth < MAX_DEPTH) walk(path, depth + 1);
+        else if (entry.isFile() && entry.name.endsWith('.py')) {
+          files.push([
+            path.slice(this.projectDir.length + 1).replaceAll('\\', '/'),
+            readFileSync(path, 'utf8'),
+          ]);
+        }
+      }
+    };
+    walk(join(this.projectDir, dir), 0);
+    return { op: 'sync', files, dir };
+  }
+
   private async sync(dir: string): Promise<void> {
-    await this.request({ op: 'sync', projectDir: this.projectDir, dir });
+    await this.request(this.syncRequest(dir));
     this.dirs.add(dir);
   }
 
@@ -348,21 +448,93 @@ export class PythonHost {
     return (await this.send(req)).value as string | null;
   }
 
-  private send(req: Request, transfer: ArrayBuffer[] = []): Promise<Answer> {
-    const worker = this.worker;
-    if (!worker) return Promise.reject(new WorkerGone('crash', 'the Python interpreter is not running'));
+  /** Sends a request; with `limitMs`, the sandbox is killed when it stops sending beats (see the top). */
+  private send(req: Request, limitMs?: number, perRecord = false): Promise<Answer> {
+    const child = this.child;
+    if (!child) return Promise.reject(new SandboxGone('crash', 'the Python interpreter is not running'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      if (this.pending.size === 0) worker.ref();
-      this.pending.set(id, { resolve, reject });
-      worker.postMessage({ ...req, id }, transfer);
+      if (this.pending.size === 0) {
+        child.ref();
+        child.channel?.ref();
+      }
+      const now = performance.now();
+      this.pending.set(id, { resolve, reject, limitMs, perRecord, heard: now, record: 0, recordSince: now });
+      if (limitMs !== undefined) this.watch ??= setInterval(() => this.checkPending(), WATCH_MS);
+      child.send({ ...req, id });
     });
+  }
+
+  private answer(res: PythonResponse): void {
+    const waiter = this.pending.get(res.id);
+    if (!waiter) return;
+    const now = performance.now();
+    waiter.heard = now;
+    if ('beat' in res) {
+      if (res.record !== waiter.record && waiter.perRecord) {
+        waiter.record = res.record;
+        waiter.recordSince = now;
+      }
+      return;
+    }
+    this.settle(res.id);
+    if (res.ok) waiter.resolve(res);
+    else if (res.fatal) waiter.reject(new SandboxGone('crash', res.message, waiter.record));
+    else waiter.reject(new PythonFailure(res.message));
+  }
+
+  private checkPending(): void {
+    const now = performance.now();
+    for (const [id, w] of this.pending) {
+      if (w.limitMs === undefined) continue;
+      const allowed = w.limitMs + this.graceMs;
+      let gone: SandboxGone | undefined;
+      if (now - w.heard > allowed) gone = new SandboxGone('silent', 'no beat from Python', w.record);
+      else if ((w.record > 0 || !w.perRecord) && now - w.recordSince > allowed)
+        gone = new SandboxGone('stuck', 'the interrupt was not obeyed', w.record);
+      if (!gone) continue;
+      this.settle(id);
+      w.reject(gone);
+      void this.stop();
+      return;
+    }
+  }
+
+  private settle(id: number): void {
+    this.pending.delete(id);
+    if (this.pending.size > 0) return;
+    clearInterval(this.watch);
+    this.watch = undefined;
+    this.child?.unref();
+    this.child?.channel?.unref();
   }
 
   private rejectPending(error: Error): void {
     const waiters = [...this.pending.values()];
     this.pending.clear();
+    clearInterval(this.watch);
+    this.watch = undefined;
     for (const waiter of waiters) waiter.reject(error);
+  }
+}
+
+function readSnapshot(file: string): Uint8Array | undefined {
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Best effort, write-then-rename so that a reader never sees half a file; a failure costs only speed. */
+function writeSnapshot(file: string, data: Uint8Array): void {
+  const tmp = `${file}.${process.pid}-${Date.now()}.tmp`;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
+  } catch {
+    rmSync(tmp, { force: true });
   }
 }
 

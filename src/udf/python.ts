@@ -1,11 +1,12 @@
-// Python UDFs, run in-process by Pyodide (CPython in WebAssembly). The interpreter is created
-// lazily, one per project in this thread, and shared by all of the project's Python UDFs.
+// Python UDFs, run by Pyodide (CPython in WebAssembly) in a sandbox process. The interpreter is
+// created lazily, one per project in this thread, and shared by all of the project's Python UDFs.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PythonHost, type PythonHostOptions, type PythonUdfSpec } from './python-host.ts';
 import type { UdfBatchResult, UdfKind, UdfLoadOptions, UdfRunner } from './types.ts';
 
-export const DEFAULT_TIMEOUT_MS = 5000;
+/** Per record. */
+export const DEFAULT_TIMEOUT_MS = 1000;
 
 /** The host options (memory cap, grace period, load time limit) apply when the project's interpreter is created. */
 export type PythonUdfLoadOptions = UdfLoadOptions & PythonHostOptions;
@@ -43,7 +44,10 @@ function hostFor(opts: PythonUdfLoadOptions): PythonHost {
   const dir = resolve(opts.projectDir);
   let host = hosts.get(dir);
   if (!host) {
-    host = new PythonHost(dir, opts);
+    host = new PythonHost(dir, {
+      ...opts,
+      ...(opts.memoryMb === undefined ? {} : { memoryLimitMb: opts.memoryMb }),
+    });
     hosts.set(dir, host);
   }
   return host;

@@ -1,6 +1,7 @@
 # Runs inside the Pyodide interpreter of a Python UDF host (see src/udf/python-worker.ts).
 # One batch is one call: marshal bytes in, marshal bytes out (src/udf/marshal.ts is the JS side),
 # so JS and Python are crossed once per batch. Error outcomes are dicts in UdfOutcome's shape.
+import array
 import gc
 import importlib
 import json
@@ -9,6 +10,7 @@ import sys
 import traceback
 
 import weir
+import weir_sandbox
 
 PROJECT_ROOT = "/project"
 _PREFIX = PROJECT_ROOT + "/"
@@ -20,6 +22,14 @@ _dumps = marshal.dumps
 _VALUE_VERSION = 2
 _SAME = 0
 _memory_error = False
+# [record being run (1-based, 0: none), record the time limit interrupted]: the JS side reads this
+# memory when Python checks for interrupts, and raises KeyboardInterrupt once a record runs past
+# its time limit (see python-sandbox.ts). A store here is the whole cost per record.
+_progress = array.array("i", [0, 0])
+
+
+def progress_address():
+    return _progress.buffer_info()[0]
 
 
 def _rel(filename):
@@ -67,6 +77,8 @@ def _import_problem(rel_path, e, limit_ms):
             rel_path,
             limit_ms,
         )
+    if isinstance(e, ImportError) and weir_sandbox.WHY in str(e):
+        return "%s: %s" % (rel_path, e)
     if isinstance(e, ModuleNotFoundError) and e.name:
         return (
             '%s: cannot import "%s" (only the Python standard library and the project\'s own '
@@ -157,24 +169,48 @@ def _outcome(preprocess, value, result, before):
     return _bad_return(preprocess, result)
 
 
-def _run(fn, preprocess, inputs, out):
+def _timeout(limit_ms, tb):
+    return _error(
+        "UDF_TIMEOUT",
+        "TimeoutError",
+        "the UDF ran past its time limit of %d ms on this record" % limit_ms,
+        _user_frame(tb),
+    )
+
+
+def _run(fn, preprocess, inputs, out, limit_ms):
     global _memory_error
     append = out.append
-    for value in inputs:
-        # The UDF may change the record in place: its bytes are taken before the call.
-        before = None if preprocess else _dumps(value, _VALUE_VERSION)
+    progress = _progress
+    n = len(inputs)
+    i = 0
+    while i < n:
         try:
-            result = fn(value)
-        except MemoryError as e:
-            _memory_error = True
-            append(_error("UDF", "MemoryError", "the UDF ran out of memory", _user_frame(e.__traceback__)))
-            continue
-        except KeyboardInterrupt:
-            raise
-        except BaseException as e:  # noqa: BLE001 - SystemExit etc. must not end the batch
-            append(_exception(e))
-            continue
-        append(_outcome(preprocess, value, result, before))
+            value = inputs[i]
+            progress[0] = i + 1
+            # The UDF may change the record in place: its bytes are taken before the call.
+            before = None if preprocess else _dumps(value, _VALUE_VERSION)
+            try:
+                result = fn(value)
+            except MemoryError as e:
+                _memory_error = True
+                append(_error("UDF", "MemoryError", "the UDF ran out of memory", _user_frame(e.__traceback__)))
+            except KeyboardInterrupt:
+                raise
+            except BaseException as e:  # noqa: BLE001 - SystemExit etc. must not end the batch
+                append(_exception(e))
+            else:
+                append(_outcome(preprocess, value, result, before))
+            i += 1
+        except KeyboardInterrupt as e:
+            # The interrupt may land just after its record's outcome was appended, or (raised late)
+            # in the next record before its UDF call: only the record it was meant for times out.
+            if len(out) > i:
+                i = len(out)
+            elif progress[1] == i + 1:
+                append(_timeout(limit_ms, e.__traceback__))
+                i += 1
+    progress[0] = 0
 
 
 def call(udf_id, payload, limit_ms):
@@ -188,27 +224,11 @@ def call(udf_id, payload, limit_ms):
     # they are made only costs time (~15% of a trivial UDF's batch). It runs as usual between batches.
     collecting = gc.isenabled()
     gc.disable()
+    _progress[1] = 0
     try:
         inputs = marshal.loads(payload.to_bytes())
         out = []
-        try:
-            _run(fn, preprocess, inputs, out)
-        except KeyboardInterrupt as e:
-            done = len(out)
-            out.append(
-                _error(
-                    "UDF_TIMEOUT",
-                    "TimeoutError",
-                    "the UDF did not finish within the batch time limit (%d ms)" % limit_ms,
-                    _user_frame(e.__traceback__),
-                )
-            )
-            skipped = _error(
-                "UDF_TIMEOUT",
-                "TimeoutError",
-                "not run: the batch time limit (%d ms) was reached before this record" % limit_ms,
-            )
-            out.extend([skipped] * (len(inputs) - done - 1))
+        _run(fn, preprocess, inputs, out, limit_ms)
     finally:
         if collecting:
             gc.enable()

@@ -76,6 +76,22 @@ def stubborn(record):
             pass
 
 
+def stubborn_on(record):
+    if record.get("stubborn"):
+        stubborn(record)
+    return record
+
+
+def c_loop(record):
+    if record.get("c_loop"):
+        import itertools
+
+        # sum() runs in C and never checks for interrupts
+        sum(itertools.repeat(1))
+    weir.count("seen")
+    return {**record, "seen": True}
+
+
 def bad_count(record):
     weir.count(42)
     return record
