@@ -16,7 +16,10 @@ export interface ChildResult {
   seconds: number;
   /** User + system CPU time of the whole process (all threads, and processes it started) during the measured part. */
   cpuSeconds: number;
-  /** Peak resident set size of the process (with the processes it started), bytes. */
+  /**
+   * Peak memory, bytes: the process's peak resident set size, or where it started processes (the
+   * Python UDF sandbox) the highest sampled sum of their proportional set sizes, if higher.
+   */
   peakRssBytes: number;
 }
 
@@ -31,7 +34,7 @@ export async function measure(
   const childrenBefore = childrenCpuSeconds();
   let peakTree = 0;
   const sampler = setInterval(() => {
-    peakTree = Math.max(peakTree, treeRssBytes(process.pid));
+    peakTree = Math.max(peakTree, treeMemoryBytes(process.pid));
   }, 100);
   const t0 = performance.now();
   const counts = await work();
@@ -66,14 +69,17 @@ function childrenCpuSeconds(): number {
   }
 }
 
-/** Resident memory of a process and its descendants now (0 where /proc cannot tell). */
-function treeRssBytes(pid: number): number {
+/**
+ * Memory of a process and its descendants now: the sum of their proportional set sizes (shared
+ * pages, such as the node binary, split among the processes sharing them); 0 where /proc cannot tell.
+ */
+function treeMemoryBytes(pid: number): number {
   try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    let bytes = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    let bytes = Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0) * 1024;
     for (const task of readdirSync(`/proc/${pid}/task`)) {
       const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
-      for (const child of children ? children.split(' ') : []) bytes += treeRssBytes(Number(child));
+      for (const child of children ? children.split(' ') : []) bytes += treeMemoryBytes(Number(child));
     }
     return bytes;
   } catch {

@@ -7,12 +7,28 @@
 // the interrupt), the process is killed. Then, as when it crashes, the batch's records are run
 // again in a fresh interpreter in smaller groups, down to single records, so that only the records
 // that hang or crash fail.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, type StdioOptions, spawn, spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { MarshalValueError, MarshalWriter, readMarshal } from './marshal.ts';
-import type { PythonRequest, PythonResponse } from './python-protocol.ts';
+import { BATCH_FD, type PythonRequest, type PythonResponse } from './python-protocol.ts';
 import type { UdfBatchResult, UdfKind, UdfOutcome } from './types.ts';
 
 export interface PythonUdfSpec {
@@ -62,11 +78,30 @@ type Answer = Extract<PythonResponse, { ok: true }>;
 
 const SANDBOX = fileURLToPath(new URL('./python-sandbox.ts', import.meta.url));
 const PYODIDE_DIR = dirname(fileURLToPath(import.meta.resolve('pyodide')));
-/** Memory snapshot of a fresh interpreter, shared by every host of this thread: restarts take ~0.3 s. */
+/** Memory snapshot of a fresh interpreter, for hosts without a snapshot file: restarts take ~0.3 s. */
 let snapshot: Uint8Array | undefined;
 const SKIP_DIRS = new Set(['node_modules', '__pycache__']);
 const MAX_DEPTH = 6;
 const WATCH_MS = 250;
+/**
+ * Passes the sandbox's output (UDFs' print) on, but not the hundreds of lines of wasm stack that
+ * Pyodide prints when it dies: the error record already says why.
+ */
+function forwardStderr(stream: Readable): void {
+  let fatal = false;
+  createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
+    if (fatal) return;
+    if (line.startsWith('Pyodide has suffered a fatal error')) {
+      fatal = true;
+      process.stderr.write(
+        '[python udf] the Python interpreter crashed; it is restarted and the record fails\n',
+      );
+    } else process.stderr.write(`${line}\n`);
+  });
+}
+
+/** Per batch: past this many hangs or crashes, its remaining records fail without being run. */
+const MAX_RESTARTS = 10;
 
 /** Why the sandbox stopped answering a request. `record`: the 1-based record it was last seen on (0: unknown). */
 class SandboxGone extends Error {
@@ -100,30 +135,38 @@ function failAll(n: number, outcome: UdfOutcome): UdfBatchResult {
 
 let isolation: string[] | undefined;
 
+function runs(command: string, args: string[]): { ok: boolean; why: string } {
+  const probe = spawnSync(command, [...args, 'true'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 10_000,
+  });
+  return { ok: probe.status === 0, why: probe.error?.message ?? probe.stderr.toString().trim() };
+}
+
 /**
- * `unshare` with new network and PID namespaces (a user namespace too when it can be made without
- * root): a UDF that escaped into the sandbox's JS still has no network and sees no other process.
+ * How the sandbox process is started: under `unshare` with new network and PID namespaces (and a
+ * user namespace when it can be made without root), so that a UDF that escaped into the sandbox's
+ * JS still has no network and sees no other process; under `setpriv --pdeathsig`, so that it dies
+ * with the thread that started it even while Python is busy.
  */
 function isolationPrefix(): string[] {
   if (isolation) return isolation;
-  const tries = [
-    ['unshare', '--user', '--map-root-user', '--net', '--pid', '--fork', '--kill-child'],
-    ['unshare', '--net', '--pid', '--fork', '--kill-child'],
-  ];
+  const deathSignal = ['setpriv', '--pdeathsig', 'KILL'];
+  const prefix = runs(deathSignal[0] as string, deathSignal.slice(1)).ok ? deathSignal : [];
   let why = '';
-  for (const [command, ...flags] of tries) {
-    const probe = spawnSync(command as string, [...flags, 'true'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      timeout: 10_000,
-    });
-    if (probe.status === 0) {
-      isolation = [command as string, ...flags];
+  for (const flags of [
+    ['--user', '--map-root-user', '--net', '--pid', '--fork', '--kill-child'],
+    ['--net', '--pid', '--fork', '--kill-child'],
+  ]) {
+    const probe = runs('unshare', flags);
+    if (probe.ok) {
+      isolation = [...prefix, 'unshare', ...flags];
       return isolation;
     }
-    why = probe.error?.message ?? probe.stderr.toString().trim();
+    why = probe.why;
   }
   if (process.env.WEIR_UDF_NETWORK_ISOLATION === 'off') {
-    isolation = [];
+    isolation = prefix;
     return isolation;
   }
   throw new Error(
@@ -140,7 +183,9 @@ function sandboxCommand(): string[] {
     `--allow-fs-read=${dirname(SANDBOX)}/`,
     `--allow-fs-read=${PYODIDE_DIR}/`,
     '--disallow-code-generation-from-strings',
-    '--max-old-space-size=256',
+    '--max-old-space-size=128',
+    '--max-semi-space-size=1',
+    '--wasm-lazy-compilation',
     SANDBOX,
   ];
 }
@@ -166,6 +211,9 @@ export class PythonHost {
   private readonly snapshotFile: string | null;
   private from: 'memory' | 'file' | 'fresh' | null = null;
   private child: ChildProcess | null = null;
+  private file: number | null = null;
+  /** Restarts the current batch may still cause (see runIsolated). */
+  private restartsLeft = 0;
   /** Resolves once the current sandbox has the project's folders and UDFs loaded. */
   private started: Promise<void> | null = null;
   private readonly pending = new Map<number, Pending>();
@@ -224,8 +272,13 @@ export class PythonHost {
     return this.serial(async () => {
       if (!this.udfs.delete(udfId)) return;
       this.broken.delete(udfId);
-      if (this.udfs.size === 0) await this.stop();
-      else if (this.child) await this.request({ op: 'unload', udfId });
+      if (this.udfs.size > 0) {
+        if (this.child) await this.request({ op: 'unload', udfId });
+        return;
+      }
+      await this.stop();
+      if (this.file !== null) closeSync(this.file);
+      this.file = null;
     });
   }
 
@@ -234,6 +287,7 @@ export class PythonHost {
     return this.serial(async () => {
       if (inputs.length === 0) return { outcomes: [], counters: {} };
       const { payload, sent, unsendable } = encodeBatch(inputs, this.batch);
+      this.restartsLeft = MAX_RESTARTS;
       const result = await this.runIsolated(
         udfId,
         unsendable.size === 0 ? inputs : sent.map((i) => inputs[i]),
@@ -250,6 +304,26 @@ export class PythonHost {
     });
   }
 
+  /** The batch file (see python-protocol.ts), opened and unlinked on first use. */
+  private batchFile(): number {
+    if (this.file !== null) return this.file;
+    const dir = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+    const path = join(dir, `weir-udf-batch-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    this.file = openSync(path, 'w+', 0o600);
+    unlinkSync(path);
+    return this.file;
+  }
+
+  private readBatchFile(bytes: number): Uint8Array {
+    const out = Buffer.allocUnsafe(bytes);
+    for (let done = 0; done < bytes; ) {
+      const n = readSync(this.batchFile(), out, done, bytes - done, done);
+      if (n === 0) throw new Error(`the Python sandbox's answer ended after ${done} of ${bytes} bytes`);
+      done += n;
+    }
+    return out;
+  }
+
   /** Kills the sandbox (resolves once it is gone); the next call starts a fresh one. */
   stop(): Promise<void> {
     const child = this.child;
@@ -258,6 +332,7 @@ export class PythonHost {
     this.rejectPending(new SandboxGone('crash', 'the Python interpreter was stopped'));
     if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
     const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.ref(); // until it is gone
     child.kill('SIGKILL');
     return gone;
   }
@@ -276,6 +351,14 @@ export class PythonHost {
     const first = await this.attempt(udfId, inputs, limitMs, payload);
     if (!(first instanceof SandboxGone)) return first;
     if (inputs.length === 1) return { outcomes: [this.goneOutcome(first, limitMs)], counters: {} };
+    // A UDF that fails this way on every record would restart the interpreter for each one.
+    if (--this.restartsLeft < 0) {
+      const why = this.goneOutcome(first, limitMs) as Extract<UdfOutcome, { ok: false }>;
+      return failAll(inputs.length, {
+        ...why,
+        message: `not run: the Python interpreter was restarted ${MAX_RESTARTS} times on this batch (last: ${why.message})`,
+      });
+    }
     // The records before the one last seen had finished: run them again as one batch. A record
     // seen for too long is the one at fault; otherwise it is the one last seen or a later one:
     // run those one by one until one fails again, then the rest as a batch.
@@ -316,13 +399,16 @@ export class PythonHost {
     if (problem !== undefined) return failAll(inputs.length, udfError('ImportError', problem));
     let answer: Answer;
     try {
-      answer = await this.send({ op: 'call', udfId, payload, limitMs }, limitMs, true);
+      const file = this.batchFile();
+      for (let done = 0; done < payload.length; )
+        done += writeSync(file, payload, done, payload.length - done, done);
+      answer = await this.send({ op: 'call', udfId, bytes: payload.length, limitMs }, limitMs, true);
     } catch (e) {
       if (!(e instanceof SandboxGone || e instanceof PythonFailure)) throw e;
       void this.stop();
       return e instanceof SandboxGone ? e : new SandboxGone('crash', e.message);
     }
-    const parsed = decodeBatch(answer.value as Uint8Array, inputs);
+    const parsed = decodeBatch(this.readBatchFile(answer.value as number), inputs);
     // The interpreter's memory stays grown after a MemoryError: start afresh next batch.
     if (parsed.memoryError) void this.stop();
     return { outcomes: parsed.outcomes, counters: parsed.counters };
@@ -373,8 +459,10 @@ export class PythonHost {
 
   private async spawn(): Promise<void> {
     const [command, ...args] = sandboxCommand();
+    const stdio: (string | number)[] = ['ignore', 'ignore', 'pipe', 'ipc'];
+    stdio[BATCH_FD] = this.batchFile();
     const child = spawn(command as string, args, {
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      stdio: stdio as StdioOptions,
       serialization: 'advanced',
       // Nothing of this process's environment (credentials, say) reaches the sandbox; its own
       // process group keeps a terminal's Ctrl-C for the job, which stops the sandbox itself.
@@ -385,6 +473,8 @@ export class PythonHost {
     child.unref();
     child.channel?.unref();
     child.on('message', (res: PythonResponse) => this.answer(res));
+    if (child.stderr) forwardStderr(child.stderr);
+    (child.stderr as { unref?: () => void } | null)?.unref?.();
     const gone = (why: string) => {
       if (this.child !== child) return;
       this.child = null;
@@ -395,20 +485,20 @@ export class PythonHost {
     child.on('exit', (code, signal) =>
       gone(`the Python interpreter exited unexpectedly (${signal ?? `code ${code}`}) and was restarted`),
     );
-    const fromFile =
-      snapshot === undefined && this.snapshotFile ? readSnapshot(this.snapshotFile) : undefined;
-    const given = snapshot ?? fromFile;
+    // The file is read for each start rather than kept in memory (31 MB per thread); a snapshot
+    // is kept in memory only when there is no file to write it to.
+    const fromFile = this.snapshotFile ? readSnapshot(this.snapshotFile) : undefined;
+    const given = fromFile ?? snapshot;
     const started = await this.send({
       op: 'init',
       ...(given ? { snapshot: given } : {}),
       memoryLimitMb: this.memoryLimitMb,
     });
     if (started.snapshot) {
-      snapshot = started.snapshot;
       if (this.snapshotFile) writeSnapshot(this.snapshotFile, started.snapshot);
+      else snapshot = started.snapshot;
     }
-    this.from = started.value === 'fresh' ? 'fresh' : given === snapshot ? 'memory' : 'file';
-    snapshot ??= given;
+    this.from = started.value === 'fresh' ? 'fresh' : given === fromFile ? 'file' : 'memory';
     this.broken.clear();
     for (const dir of this.dirs) await this.request(this.syncRequest(dir));
     for (const [udfId, spec] of this.udfs) {

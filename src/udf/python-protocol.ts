@@ -1,6 +1,8 @@
 // Messages between a Python UDF host (python-host.ts) and its sandbox process (python-sandbox.ts),
 // over the child process's IPC channel (advanced serialization: Uint8Array travels as bytes).
-// Every request carries an id; the sandbox answers each with that id.
+// Every request carries an id; the sandbox answers each with that id. Batches do not go through
+// the channel (7.6 ms per 1.5 MB batch there): they are written at offset 0 of a file both sides
+// hold open (unlinked, in /dev/shm where there is one; the sandbox's fd BATCH_FD), 0.9 ms.
 
 export type PythonRequest =
   /**
@@ -23,15 +25,18 @@ export type PythonRequest =
     }
   | { id: number; op: 'check'; path: string; module: string; func: string; limitMs: number }
   | { id: number; op: 'unload'; udfId: number }
-  /** `payload`: the batch's inputs as one marshal list (see encodeBatch); `limitMs`: per record. */
-  | { id: number; op: 'call'; udfId: number; payload: Uint8Array; limitMs: number };
+  /**
+   * The batch's inputs, one marshal list (see encodeBatch), are the first `bytes` of the batch
+   * file; the answer's value is the length of the result written there. `limitMs`: per record.
+   */
+  | { id: number; op: 'call'; udfId: number; bytes: number; limitMs: number };
 
 export type PythonResponse =
   /**
    * `value`: init: where the interpreter started from ('snapshot' | 'fresh'); load/check: a problem
-   * message or null; call: the batch result as marshal bytes (see decodeBatch).
+   * message or null; call: the length of the batch result (marshal, see decodeBatch) in the batch file.
    */
-  | { id: number; ok: true; value: string | Uint8Array | null; snapshot?: Uint8Array }
+  | { id: number; ok: true; value: string | number | null; snapshot?: Uint8Array }
   /** `fatal`: the interpreter cannot be used any more. */
   | { id: number; ok: false; message: string; fatal?: boolean }
   /**
@@ -42,3 +47,6 @@ export type PythonResponse =
   | { id: number; beat: true; record: number };
 
 export const BEAT_MS = 100;
+
+/** The sandbox's descriptor of the batch file. */
+export const BATCH_FD = 4;

@@ -1,8 +1,8 @@
 // Hostile Python UDFs: each attempt to reach the host is contained, becomes an error outcome with a
 // plain message, and leaves no trace on the host (checked for the side effect itself).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,6 +107,46 @@ describe('a Python UDF cannot reach the host', () => {
     // The interpreter is still usable.
     assert.deepEqual(await run('fine'), { ok: true, value: { got: 'fine' } });
   });
+});
+
+/** Pids of the processes descending from `pid` (from /proc). */
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    let children = '';
+    try {
+      children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+    } catch {}
+    for (const child of children ? children.split(' ').map(Number) : [])
+      out.push(child, ...descendants(child));
+  }
+  return out;
+}
+
+const alive = (pid: number) => existsSync(`/proc/${pid}`);
+
+test('the sandbox dies with its host, even while Python is busy', async () => {
+  const script = `
+import { loadPythonUdf } from ${JSON.stringify(new URL('./python.ts', import.meta.url).href)};
+const udf = await loadPythonUdf('udf/hostile.py#spin', 'postprocess', { projectDir: process.argv[1], timeoutMs: 600000 });
+console.log('calling');
+await udf.call([{}]);
+`;
+  for (const env of [{}, { WEIR_UDF_NETWORK_ISOLATION: 'off', PATH: join(tmp, 'no-such-dir') }]) {
+    const host = spawn(process.execPath, ['--input-type=module', '-e', script, projectDir], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise((resolve) => host.stdout.once('data', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const sandbox = descendants(host.pid as number);
+    assert.ok(sandbox.length > 0);
+    host.kill('SIGKILL');
+    const until = Date.now() + 10_000;
+    while (sandbox.some(alive) && Date.now() < until)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(sandbox.filter(alive), [], JSON.stringify(env));
+  }
 });
 
 describe('where the sandbox cannot be built', () => {

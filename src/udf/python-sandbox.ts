@@ -11,9 +11,9 @@
 // interrupt buffer; here that buffer is an object whose getter compares the clock with the start of
 // the record being run (which the runner stores in its memory), so a record that runs past its
 // limit gets a KeyboardInterrupt without a second thread. The same getter sends the host a beat.
-import { constants as fsConstants, readFileSync } from 'node:fs';
+import { constants as fsConstants, readFileSync, readSync, writeSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { BEAT_MS, type PythonRequest, type PythonResponse } from './python-protocol.ts';
+import { BATCH_FD, BEAT_MS, type PythonRequest, type PythonResponse } from './python-protocol.ts';
 
 // Pyodide's NODEFS asks process.binding for the fs constants, and the permission model forbids
 // process.binding: hand it the constants (and nothing else).
@@ -29,6 +29,7 @@ const send = (res: PythonResponse) => process.send?.(res);
 
 // The host going away (its process ended or it closed the channel) ends this process.
 process.on('disconnect', () => process.exit(0));
+const parent = process.ppid;
 
 const PROJECT_ROOT = '/project';
 const RUNTIME_FILES = ['weir.py', 'weir_runner.py', 'weir_sandbox.py'];
@@ -71,6 +72,8 @@ const interruptBuffer = {
     const now = performance.now();
     if (now - lastBeat >= BEAT_MS) {
       lastBeat = now;
+      // Adopted by another process: the host is gone (the channel's end is not noticed while busy).
+      if (process.ppid !== parent) process.exit(0);
       send({ id: r.id, beat: true, record });
     }
     if (record !== current) {
@@ -178,12 +181,22 @@ function sync(files: [string, string][], dir: string): void {
   runner?.add_path(dir);
 }
 
+let batch = Buffer.allocUnsafe(1 << 20);
+
+function readExactly(into: Buffer, bytes: number): void {
+  for (let done = 0; done < bytes; ) {
+    const n = readSync(BATCH_FD, into, done, bytes - done, done);
+    if (n === 0) throw new Error(`the batch file ended after ${done} of ${bytes} bytes`);
+    done += n;
+  }
+}
+
 interface PyBytes {
   toJs(): Uint8Array;
   destroy(): void;
 }
 
-function handle(req: Exclude<PythonRequest, { op: 'init' }>): string | Uint8Array | null {
+function handle(req: Exclude<PythonRequest, { op: 'init' }>): string | number | null {
   const py = runner as Runner;
   switch (req.op) {
     case 'sync':
@@ -209,13 +222,23 @@ function handle(req: Exclude<PythonRequest, { op: 'init' }>): string | Uint8Arra
       py.unload(req.udfId);
       return null;
     case 'call': {
+      if (batch.length < req.bytes) batch = Buffer.allocUnsafe(Math.max(req.bytes, batch.length * 2));
+      readExactly(batch, req.bytes);
       arm(req.id, req.limitMs, false);
-      const result = py.call(req.udfId, req.payload, req.limitMs) as PyBytes;
+      const result = py.call(
+        req.udfId,
+        new Uint8Array(batch.buffer, batch.byteOffset, req.bytes),
+        req.limitMs,
+      ) as PyBytes;
+      let answer: Uint8Array;
       try {
-        return result.toJs();
+        answer = result.toJs();
       } finally {
         result.destroy();
       }
+      for (let done = 0; done < answer.length; )
+        done += writeSync(BATCH_FD, answer, done, answer.length - done, done);
+      return answer.length;
     }
   }
 }

@@ -415,6 +415,17 @@ describe('runaway UDFs', () => {
     assert.deepEqual(counters, { seen: 39 });
   });
 
+  test('a record that crashes the interpreter fails alone; the others run in a fresh one', async () => {
+    const crash = await udf('udf/post.py#crash_on');
+    const { outcomes } = await crash.call([{ a: 1 }, { crash: true }, { a: 2 }]);
+    assert.deepEqual(outcomes[0], { ok: true, value: { a: 1 } });
+    const crashed = failure(outcomes[1]);
+    assert.equal(crashed.code, 'UDF');
+    assert.match(crashed.message, /^the Python interpreter crashed on this record: /);
+    assert.deepEqual(outcomes[2], { ok: true, value: { a: 2 } });
+    assert.deepEqual((await crash.call([{ a: 3 }])).outcomes, [{ ok: true, value: { a: 3 } }]);
+  });
+
   test('a module whose top-level code loops fails to load within the load time limit', async () => {
     const slow = `udf/slow_import.py: loading did not finish within ${LOAD_TIMEOUT_MS} ms (does the module's top-level code loop?)`;
     assert.equal(await checkPythonUdf('udf/slow_import.py#f', opts), slow);

@@ -111,5 +111,10 @@ def escape(record):
     return {"got": "escape attempts: %d" % len(tried), "tried": tried[:5]}
 
 
+def spin(record):
+    while True:
+        pass
+
+
 def fine(record):
     return {"got": "fine"}
