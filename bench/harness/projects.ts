@@ -37,6 +37,9 @@ const SMALL_SCHEMA = {
 /** The Python UDFs of the `udf` (postprocess) and `udf-pre` (preprocess) scenarios: the cheapest there are. */
 export const NOOP_UDF = 'def process(record):\n    return record\n\n\ndef line(text):\n    return text\n';
 
+/** The JS UDF of the `udf-js` scenario. */
+export const NOOP_JS_UDF = 'export function process(record) {\n  return record;\n}\n';
+
 type Json = Record<string, unknown>;
 
 function kindFilter(kind: string): Json {
@@ -93,6 +96,13 @@ export function projectConfig(scenario: Exclude<ScenarioName, 'floor'>, input: s
         tables: { login: fullTable(kindName(0), [{ udf: 'udf/noop.py#process' }]) },
         sinks: { login: hiveSink('login', 'parquet') },
       };
+    case 'udf-js':
+      return {
+        ...base,
+        sources,
+        tables: { login: fullTable(kindName(0), [{ udf: 'udf/noop.js#process' }]) },
+        sinks: { login: hiveSink('login', 'parquet') },
+      };
     case 'udf-pre':
       return {
         ...base,
@@ -143,8 +153,9 @@ export async function writeProject(
     join(dir, 'weir.yaml'),
     header + stringify(projectConfig(scenario, input), { lineWidth: 0 }),
   );
-  if (scenario === 'udf' || scenario === 'udf-pre') {
+  if (scenario === 'udf' || scenario === 'udf-pre' || scenario === 'udf-js') {
     await mkdir(join(dir, 'udf'), { recursive: true });
     await writeFile(join(dir, 'udf', 'noop.py'), NOOP_UDF);
+    await writeFile(join(dir, 'udf', 'noop.js'), NOOP_JS_UDF);
   }
 }

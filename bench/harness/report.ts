@@ -97,6 +97,7 @@ export function evaluateTargets(scenarios: ScenarioReport[]): Target[] {
     // Issue 7: a trivial Python UDF costs less than half of the job's throughput.
     target('udf ÷ one-table records/s', perOneTable('udf'), 0.5),
     target('udf-pre ÷ one-table records/s', perOneTable('udf-pre'), 0.5),
+    target('udf-js ÷ one-table records/s', perOneTable('udf-js'), 0.5),
   ];
   for (const s of scenarios) {
     if (s.status === 'ok')

@@ -2,7 +2,16 @@
 // quick and a full run. The weir.yaml of each scenario is built in projects.ts.
 import type { GenerateOptions } from '../../src/gen/gamelogs.ts';
 
-export const SCENARIOS = ['floor', 'one-table', 'mixed', 'many-tables', 'udf', 'udf-pre', 'kafka'] as const;
+export const SCENARIOS = [
+  'floor',
+  'one-table',
+  'mixed',
+  'many-tables',
+  'udf',
+  'udf-pre',
+  'udf-js',
+  'kafka',
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** A generated input file: the same name and size always give the same bytes. */
@@ -68,6 +77,12 @@ export const SCENARIO_SPECS: Record<ScenarioName, Scenario> = {
   'udf-pre': {
     name: 'udf-pre',
     summary: 'one-table plus a Python preprocess UDF that returns the line',
+    input: INPUTS.oneKind,
+    quickRecords: QUICK,
+  },
+  'udf-js': {
+    name: 'udf-js',
+    summary: 'one-table plus a JS postprocess UDF (in its isolate) that returns the record',
     input: INPUTS.oneKind,
     quickRecords: QUICK,
   },

@@ -22,7 +22,7 @@ before(async () => {
       '  weir.count("level", rec.level);',
       '  return { ...rec, big: rec.id + 1n };',
       '}',
-      'export async function slow(rec) { await new Promise((r) => setTimeout(r, rec.ms)); return rec; }',
+      'export async function slow(rec) { if (rec.never) await new Promise(() => {}); await null; return rec; }',
       'export const notFn = 1;',
     ].join('\n'),
   );
@@ -87,12 +87,14 @@ test('preprocess in TypeScript: string or null', async () => {
   ]);
 });
 
-test('async UDFs are awaited; past timeoutMs they become UDF_TIMEOUT', async () => {
-  // 1 ms against a 500 ms limit, 2 s past it: both margins survive a heavily loaded machine
+test('async UDFs are awaited; a promise that can never settle is UDF_TIMEOUT', async () => {
   const udf = await loadJsUdf('udf/post.js#slow', 'postprocess', { projectDir, timeoutMs: 500 });
-  const res = await udf.call([{ ms: 1 }, { ms: 2000 }]);
+  const res = await udf.call([{ ms: 1 }, { never: true }, { ms: 2 }]);
   assert.deepEqual(res.outcomes[0], { ok: true, value: { ms: 1 } });
   assert.equal(res.outcomes[1]!.ok === false && res.outcomes[1]!.code, 'UDF_TIMEOUT');
+  assert.match(res.outcomes[1]!.ok === false ? res.outcomes[1]!.message : '', /promise that never settled/);
+  assert.deepEqual(res.outcomes[2], { ok: true, value: { ms: 2 } });
+  await udf.close();
 });
 
 test('load errors are plain', async () => {

@@ -1,12 +1,17 @@
 // The JS UDF runner: a function exported by an ES module in the project folder
-// (`udf/file.js#fnName`, also .mjs/.ts), called in-process for each input of a batch.
-//
-// No time limit is applied to synchronous UDFs: JS runs on the job's own thread and cannot be
-// pre-empted, so a UDF that loops forever blocks its worker (as any in-process code would).
-// Promises returned by async UDFs are bounded by `timeoutMs` when given (→ UDF_TIMEOUT).
+// (`udf/file.js#fnName`, also .mjs/.ts), run in its own isolate (js-isolate.ts) with a time limit
+// per record (udf.timeout_ms) and a memory cap (udf.memory_mb). A batch crosses into the isolate
+// once; a record past the limit is stopped and fails alone, the batch goes on from the next record.
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import {
+  call,
+  isOutOfMemory,
+  isTimeout,
+  JS_EXTENSIONS,
+  type LoadedIsolate,
+  loadIsolate,
+} from './js-isolate.ts';
 import type { UdfBatchResult, UdfKind, UdfLoadOptions, UdfOutcome, UdfRunner } from './types.ts';
 
 /** What a UDF receives as its second argument. */
@@ -15,9 +20,15 @@ export interface WeirApi {
   count(name: string, by?: number): void;
 }
 
-type UdfFunction = (input: unknown, weir: WeirApi) => unknown;
+const DEFAULT_TIMEOUT_MS = 1000;
+const DEFAULT_MEMORY_MB = 512;
 
-const EXTENSIONS = ['.js', '.mjs', '.ts', '.mts'];
+interface Limits {
+  projectDir: string;
+  file: string;
+  timeoutMs: number;
+  memoryMb: number;
+}
 
 /** Loads a JS UDF; throws a plain Error naming the problem when the file or function is missing. */
 export async function loadJsUdf(ref: string, kind: UdfKind, opts: UdfLoadOptions): Promise<UdfRunner> {
@@ -27,98 +38,207 @@ export async function loadJsUdf(ref: string, kind: UdfKind, opts: UdfLoadOptions
   }
   const file = ref.slice(0, hash);
   const fnName = ref.slice(hash + 1);
-  if (!EXTENSIONS.includes(path.extname(file))) {
-    throw new Error(`UDF reference "${ref}": a JS UDF file must end in ${EXTENSIONS.join(', ')}`);
+  if (!JS_EXTENSIONS.includes(path.extname(file))) {
+    throw new Error(`UDF reference "${ref}": a JS UDF file must end in ${JS_EXTENSIONS.join(', ')}`);
   }
   const abs = path.resolve(opts.projectDir, file);
-  let mtime: number;
+  const rel = path.relative(path.resolve(opts.projectDir), abs).split(path.sep).join('/');
   try {
-    const st = await stat(abs);
-    if (!st.isFile()) throw new Error('not a file');
-    mtime = st.mtimeMs;
+    if (rel.startsWith('..') || !(await stat(abs)).isFile()) throw new Error('not a file');
   } catch {
     throw new Error(`UDF file ${file} not found (looked for ${abs})`);
   }
-  const url = pathToFileURL(abs);
-  // The query makes a changed file load anew on hot reload instead of hitting the module cache.
-  url.search = `?v=${Math.trunc(mtime)}`;
-  let mod: Record<string, unknown>;
+  const limits: Limits = {
+    projectDir: opts.projectDir,
+    file: rel,
+    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    memoryMb: opts.memoryMb ?? DEFAULT_MEMORY_MB,
+  };
+  const loaded = await load(file, fnName, limits);
+  return new JsUdfRunner(kind, ref, fnName, limits, loaded);
+}
+
+async function load(file: string, fnName: string, limits: Limits): Promise<LoadedIsolate> {
+  let loaded: LoadedIsolate;
   try {
-    mod = (await import(url.href)) as Record<string, unknown>;
+    loaded = await loadIsolate(limits);
   } catch (e) {
     const err = e as Error;
-    throw new Error(`${file} could not be loaded: ${err?.name ?? 'Error'}: ${err?.message ?? String(e)}`, {
-      cause: e,
-    });
+    const what = isTimeout(e)
+      ? `its top-level code did not finish within ${Math.max(limits.timeoutMs, 1000)} ms`
+      : `${err?.name ?? 'Error'}: ${err?.message ?? String(e)}`;
+    throw new Error(`${file} could not be loaded: ${what}`, { cause: e });
   }
-  const fn = mod[fnName];
-  if (typeof fn !== 'function') {
-    const fns = Object.keys(mod).filter((k) => typeof mod[k] === 'function');
+  const kind = loaded.exports.find(([k]) => k === fnName)?.[1];
+  if (kind !== 'function') {
+    loaded.isolate.dispose();
+    const fns = loaded.exports.filter(([, t]) => t === 'function').map(([k]) => k);
     const has = fns.length > 0 ? `it exports: ${fns.join(', ')}` : 'it exports no functions';
-    if (fn === undefined) throw new Error(`${file} has no exported function "${fnName}" (${has})`);
-    throw new Error(`${file} exports "${fnName}" but it is a ${typeof fn}, not a function (${has})`);
+    if (kind === undefined) throw new Error(`${file} has no exported function "${fnName}" (${has})`);
+    throw new Error(`${file} exports "${fnName}" but it is a ${kind}, not a function (${has})`);
   }
-  return new JsUdfRunner(kind, ref, file, abs, fn as UdfFunction, opts.timeoutMs);
+  await call(loaded.runner, 'use', [fnName]);
+  return loaded;
 }
+
+type Raw = [1, unknown] | [0, string | null, string, string] | [2] | undefined;
 
 class JsUdfRunner implements UdfRunner {
   readonly kind: UdfKind;
   readonly ref: string;
-  readonly #file: string;
-  readonly #abs: string;
-  readonly #fn: UdfFunction;
-  readonly #timeoutMs: number | undefined;
+  readonly #fnName: string;
+  readonly #limits: Limits;
+  #loaded: LoadedIsolate | undefined;
 
-  constructor(kind: UdfKind, ref: string, file: string, abs: string, fn: UdfFunction, timeoutMs?: number) {
+  constructor(kind: UdfKind, ref: string, fnName: string, limits: Limits, loaded: LoadedIsolate) {
     this.kind = kind;
     this.ref = ref;
-    this.#file = file;
-    this.#abs = abs;
-    this.#fn = fn;
-    this.#timeoutMs = timeoutMs;
+    this.#fnName = fnName;
+    this.#limits = limits;
+    this.#loaded = loaded;
   }
 
   async call(inputs: unknown[]): Promise<UdfBatchResult> {
-    const counters: Record<string, number> = Object.create(null);
-    const weir: WeirApi = {
-      count(name: string, by = 1) {
-        if (typeof name !== 'string' || name === '')
-          throw new TypeError('weir.count(name, by): name must be a non-empty string');
-        if (typeof by !== 'number' || !Number.isFinite(by))
-          throw new TypeError(`weir.count("${name}", by): by must be a finite number`);
-        counters[name] = (counters[name] ?? 0) + by;
-      },
-    };
-    const deadline = this.#timeoutMs === undefined ? undefined : Date.now() + this.#timeoutMs;
-    const outcomes: UdfOutcome[] = [];
-    const fn = this.#fn; // called as a plain function: the UDF must not see the runner as `this`
-    for (const input of inputs) {
-      let value: unknown;
-      try {
-        value = fn(input, weir);
-        if (isThenable(value)) {
-          const settled = await settleBy(value, deadline);
-          if (settled === TIMED_OUT) {
-            outcomes.push({
-              ok: false,
-              code: 'UDF_TIMEOUT',
-              errorClass: 'TimeoutError',
-              message: `${this.ref} did not finish within ${this.#timeoutMs} ms`,
-            });
-            continue;
-          }
-          value = settled;
-        }
-      } catch (e) {
-        outcomes.push(this.#failure(e));
-        continue;
-      }
-      outcomes.push(this.#check(value));
+    if (inputs.length === 0) return { outcomes: [], counters: {} };
+    const loaded = await this.#isolate();
+    try {
+      return await this.#batch(loaded, inputs);
+    } catch (e) {
+      if (!isOutOfMemory(e, loaded.isolate)) throw e;
     }
-    return { outcomes, counters: { ...counters } };
+    // Out of memory: which record did it is unknown, so the batch runs again one record per call in
+    // a fresh isolate; only a record that runs out of memory alone fails.
+    return this.#oneByOne(inputs);
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    const loaded = this.#loaded;
+    this.#loaded = undefined;
+    if (loaded && !loaded.isolate.isDisposed) loaded.isolate.dispose();
+  }
+
+  async #isolate(): Promise<LoadedIsolate> {
+    if (!this.#loaded || this.#loaded.isolate.isDisposed) {
+      this.#loaded = await load(this.#limits.file, this.#fnName, this.#limits);
+    }
+    return this.#loaded;
+  }
+
+  async #batch(loaded: LoadedIsolate, inputs: unknown[]): Promise<UdfBatchResult> {
+    const { runner } = loaded;
+    await call(runner, 'begin', [inputs]);
+    const timedOut = new Set<number>();
+    for (let from = 0; from < inputs.length; ) {
+      try {
+        await call(runner, 'run', [from], { timeout: this.#limits.timeoutMs });
+        break;
+      } catch (e) {
+        if (!isTimeout(e)) throw e;
+        // The limit is per record: only a record that had the whole call to itself ran past it.
+        const at = (await call(runner, 'current', [], { copy: true })) as number;
+        if (at === from) timedOut.add(at);
+        from = at === from ? at + 1 : at;
+      }
+    }
+    const { raws, counters } = await this.#collect(runner, inputs.length);
+    return {
+      outcomes: raws.map((raw, i) => (timedOut.has(i) ? this.#timeout() : this.#outcome(raw))),
+      counters,
+    };
+  }
+
+  async #oneByOne(inputs: unknown[]): Promise<UdfBatchResult> {
+    const outcomes: UdfOutcome[] = [];
+    const counters: Record<string, number> = {};
+    for (const input of inputs) {
+      const loaded = await this.#isolate();
+      try {
+        await call(loaded.runner, 'begin', [[input]]);
+        await call(loaded.runner, 'run', [0], { timeout: this.#limits.timeoutMs });
+        const one = await this.#collect(loaded.runner, 1);
+        outcomes.push(this.#outcome(one.raws[0]));
+        for (const [k, v] of Object.entries(one.counters)) counters[k] = (counters[k] ?? 0) + v;
+      } catch (e) {
+        if (isTimeout(e)) outcomes.push(this.#timeout());
+        else if (isOutOfMemory(e, loaded.isolate)) {
+          if (!loaded.isolate.isDisposed) loaded.isolate.dispose();
+          outcomes.push({
+            ok: false,
+            code: 'UDF',
+            errorClass: 'MemoryError',
+            message: `${this.ref} used more than its memory limit (udf.memory_mb = ${this.#limits.memoryMb} MB) on this record; the UDF was restarted`,
+          });
+        } else throw e;
+      }
+    }
+    return { outcomes, counters };
+  }
+
+  /** The outcomes and counters; values that cannot leave the isolate (functions, symbols) fail alone. */
+  async #collect(
+    runner: LoadedIsolate['runner'],
+    n: number,
+  ): Promise<{ raws: (Raw | 'uncopyable')[]; counters: Record<string, number> }> {
+    try {
+      const r = (await call(runner, 'collect', [], { copy: true })) as {
+        outcomes: Raw[];
+        counters: Record<string, number>;
+      };
+      return { raws: Array.from({ length: n }, (_, i) => r.outcomes[i]), counters: r.counters };
+    } catch {
+      const raws: (Raw | 'uncopyable')[] = [];
+      for (let i = 0; i < n; i++) {
+        try {
+          raws.push((await call(runner, 'collectOne', [i], { copy: true })) as Raw);
+        } catch {
+          raws.push('uncopyable');
+        }
+      }
+      const { counters } = (await call(runner, 'collect', [], { copy: true }).catch(() => ({}))) as {
+        counters?: Record<string, number>;
+      };
+      return { raws, counters: counters ?? {} };
+    }
+  }
+
+  #outcome(raw: Raw | 'uncopyable'): UdfOutcome {
+    if (raw === 'uncopyable') {
+      return this.#wrongType(
+        'a value holding a function or symbol',
+        this.kind === 'preprocess' ? 'a preprocess UDF returns a string' : 'rows hold data only',
+      );
+    }
+    if (raw === undefined) return this.#timeout();
+    if (raw[0] === 1) return this.#check(raw[1]);
+    if (raw[0] === 2) {
+      return {
+        ok: false,
+        code: 'UDF_TIMEOUT',
+        errorClass: 'TimeoutError',
+        message: `${this.ref} returned a promise that never settled (a JS UDF has no timers, files or network, so it can only await its own promises)`,
+      };
+    }
+    const [, errorClass, message, stack] = raw;
+    if (errorClass === null) {
+      return {
+        ok: false,
+        code: 'UDF',
+        errorClass: 'Error',
+        message: `${this.ref} threw ${message}: ${stack}`,
+      };
+    }
+    const trace = this.#traceLine(stack);
+    return { ok: false, code: 'UDF', errorClass, message, ...(trace === undefined ? {} : { trace }) };
+  }
+
+  #timeout(): UdfOutcome {
+    return {
+      ok: false,
+      code: 'UDF_TIMEOUT',
+      errorClass: 'TimeoutError',
+      message: `${this.ref} ran past its time limit of ${this.#limits.timeoutMs} ms (udf.timeout_ms) on this record and was stopped`,
+    };
+  }
 
   #check(value: unknown): UdfOutcome {
     if (value === undefined || value === null) return { ok: true, value: null };
@@ -135,69 +255,25 @@ class JsUdfRunner implements UdfRunner {
   }
 
   #wrongType(value: unknown, expected: string, lead = ''): UdfOutcome {
+    const what =
+      typeof value === 'string' && lead === '' && value.startsWith('a value') ? value : describe(value);
     return {
       ok: false,
       code: 'UDF',
       errorClass: 'TypeError',
-      message: `${this.ref} returned ${lead}${describe(value)}; ${expected}`,
-    };
-  }
-
-  #failure(e: unknown): UdfOutcome {
-    if (e instanceof Error) {
-      const trace = this.#traceLine(e.stack);
-      return {
-        ok: false,
-        code: 'UDF',
-        errorClass: e.name || e.constructor?.name || 'Error',
-        message: e.message,
-        ...(trace === undefined ? {} : { trace }),
-      };
-    }
-    return {
-      ok: false,
-      code: 'UDF',
-      errorClass: 'Error',
-      message: `${this.ref} threw ${describe(e)}: ${safeString(e)}`,
+      message: `${this.ref} returned ${lead}${what}; ${expected}`,
     };
   }
 
   /** The first stack frame inside the user's file, with the path shown relative to the project. */
-  #traceLine(stack: string | undefined): string | undefined {
-    if (!stack) return undefined;
-    const href = pathToFileURL(this.#abs).href;
+  #traceLine(stack: string): string | undefined {
+    const file = this.#limits.file;
     for (const raw of stack.split('\n')) {
       const line = raw.trim();
-      if (!line.startsWith('at ') || !(line.includes(href) || line.includes(this.#abs))) continue;
-      return line
-        .replace(/\?v=\d+/, '')
-        .replace(href, this.#file)
-        .replace(this.#abs, this.#file);
+      if (line.startsWith('at ') && (line.includes(`(${file}:`) || line.startsWith(`at ${file}:`)))
+        return line;
     }
     return undefined;
-  }
-}
-
-const TIMED_OUT = Symbol('timed out');
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return (
-    v !== null &&
-    (typeof v === 'object' || typeof v === 'function') &&
-    typeof (v as { then?: unknown }).then === 'function'
-  );
-}
-
-async function settleBy(p: PromiseLike<unknown>, deadline: number | undefined): Promise<unknown> {
-  if (deadline === undefined) return await p;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(() => resolve(TIMED_OUT), Math.max(0, deadline - Date.now()));
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -212,12 +288,4 @@ function describe(v: unknown): string {
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return `a ${v.constructor?.name ?? 'object'}`;
   return `a ${typeof v}`;
-}
-
-function safeString(v: unknown): string {
-  try {
-    return String(v);
-  } catch {
-    return '(unprintable)';
-  }
 }

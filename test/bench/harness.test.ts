@@ -27,6 +27,7 @@ test('every generated scenario project is a valid Weir project', async () => {
     ['many-tables', 1000],
     ['udf', 1],
     ['udf-pre', 1],
+    ['udf-js', 1],
   ] as const;
   for (const [scenario, tables] of cases) {
     const dir = join(tmp, 'projects', scenario);

@@ -107,3 +107,60 @@ test('one hanging record in a batch of 10,000 fails alone; a hostile UDF does no
   assert.equal(refused.length, 10);
   assert.ok(refused.every((e) => e.code === 'UDF' && /cannot run shell commands/.test(String(e.message))));
 });
+
+const jsUdf = (marker: string) => `
+export function tag(record) {
+  if (record.seq === ${HANG_AT}) for (;;) {}
+  return { ...record, tag: 't' + record.seq };
+}
+
+export function hostile(record) {
+  if (record.seq % 1000 === 0) {
+    Object.prototype.tag = 'polluted';
+    globalThis.process.getBuiltinModule('node:child_process').execSync('touch ${marker}');
+  }
+  return record;
+}
+`;
+
+test('JS UDFs: one hanging record in 10,000 fails alone; a hostile UDF reaches neither host nor tables', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'weir-containment-js-'));
+  dirs.push(dir);
+  const marker = join(dir, 'pwned');
+  await mkdir(join(dir, 'udf'));
+  await writeFile(join(dir, 'udf', 'tags.js'), jsUdf(marker));
+  await writeFile(join(dir, 'weir.yaml'), config.replaceAll('udf/tags.py', 'udf/tags.js'));
+  const lines = Array.from({ length: RECORDS }, (_, i) => JSON.stringify({ seq: i }));
+  await writeFile(join(dir, 'input.log'), `${lines.join('\n')}\n`);
+  const loaded = await loadProject(dir);
+  assert.ok(loaded.ok, JSON.stringify(!loaded.ok && loaded.problems));
+
+  const summary = await runProject(loaded.project, { batchSize: RECORDS, workers: 1 });
+  const t = summary.counters.tables;
+  assert.deepEqual(
+    [t.tagged?.recordsOut, t.tagged?.recordsErrored, t.hostile?.recordsOut, t.hostile?.recordsErrored],
+    [RECORDS - 1, 1, RECORDS - 10, 10],
+  );
+  assert.equal(t.plain?.recordsOut, RECORDS);
+  assert.equal(existsSync(marker), false);
+
+  const conn = await openWarehouse(loaded.project.warehouse);
+  const count = async (sql: string) => Number((await conn.runAndReadAll(sql)).getRowObjectsJson()[0]!.n);
+  assert.equal(await count('SELECT count(*) AS n FROM c.tagged'), RECORDS - 1);
+  assert.equal(await count(`SELECT count(*) AS n FROM c.tagged WHERE tag = 't' || seq`), RECORDS - 1);
+  assert.equal(await count('SELECT count(*) AS n FROM c.plain'), RECORDS);
+  const errors = (
+    await conn.runAndReadAll(
+      `SELECT code, "table", message FROM read_json('${join(dir, 'warehouse', '_errors')}/*/*/part-*', hive_partitioning = true)`,
+    )
+  ).getRowObjectsJson();
+  const timeouts = errors.filter((e) => e.table === 'tagged');
+  assert.deepEqual(
+    timeouts.map((e) => e.code),
+    ['UDF_TIMEOUT'],
+  );
+  assert.match(String(timeouts[0]!.message), /ran past its time limit of 500 ms/);
+  const refused = errors.filter((e) => e.table === 'hostile');
+  assert.equal(refused.length, 10);
+  assert.ok(refused.every((e) => e.code === 'UDF' && /reading 'getBuiltinModule'/.test(String(e.message))));
+});
