@@ -256,3 +256,60 @@ test('Weir endpoints: the logical schema and the Flink DDL of each Kafka sink su
   assert.equal(missing.status, 404);
   assert.match(((await missing.json()) as { message: string }).message, /subjects: pay.events-value/);
 });
+
+test('subject names like __proto__ and constructor are ordinary subjects and poison nothing', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'weir-registry-proto-'));
+  try {
+    const call = await client(await Registry.open(dir));
+    for (const subject of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      assert.equal((await call('PUT', `/config/${subject}`, { compatibility: 'NONE' })).status, 200, subject);
+      assert.deepEqual((await call('GET', `/config/${subject}`)).json, { compatibilityLevel: 'NONE' });
+    }
+    assert.equal(({} as Record<string, unknown>).compatibility, undefined);
+    assert.equal((await call('GET', '/subjects/constructor/versions')).status, 404);
+    // Later writes still work, and so do these subjects once they hold schemas.
+    const reg = await call('POST', '/subjects/__proto__/versions', register(LOGIN));
+    assert.deepEqual([reg.status, reg.json], [200, { id: 1 }]);
+    assert.deepEqual((await call('POST', '/subjects/login-value/versions', register(LOGIN))).json, { id: 1 });
+    assert.deepEqual((await call('GET', '/subjects')).json, ['__proto__', 'login-value']);
+    // …after a restart too.
+    const again = await client(await Registry.open(dir));
+    assert.deepEqual((await again('GET', '/subjects/__proto__/versions')).json, [1]);
+    assert.deepEqual((await again('GET', '/config/constructor')).json, { compatibilityLevel: 'NONE' });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('request bodies and schemas have size limits (413); write endpoints need the token once one is set', async () => {
+  const app = createApp({ registry: await Registry.open(), token: 's3cret', maxBodyBytes: 64 * 1024 });
+  const post = (path: string, body: string, token?: string) =>
+    app.request(path, {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': REGISTRY_CONTENT_TYPE,
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      },
+    });
+  const ok = JSON.stringify(register(LOGIN));
+  assert.equal((await post('/subjects/a-value/versions', ok)).status, 401);
+  assert.equal((await post('/subjects/a-value/versions', ok, 'wrong')).status, 401);
+  assert.equal((await post('/subjects/a-value/versions', ok, 's3cret')).status, 200);
+  assert.equal((await app.request('/subjects')).status, 200, 'reading needs no token');
+  const big = JSON.stringify({ schema: JSON.stringify({ ...LOGIN, doc: 'x'.repeat(100_000) }) });
+  const tooBig = await post('/subjects/a-value/versions', big, 's3cret');
+  assert.equal(tooBig.status, 413);
+  assert.match(
+    ((await tooBig.json()) as { message: string }).message,
+    /larger than the 65536 bytes this server accepts/,
+  );
+
+  // The schema limit holds whatever the body limit.
+  const registry = await Registry.open();
+  await assert.rejects(
+    registry.register('b-value', JSON.stringify({ ...LOGIN, doc: 'x'.repeat(1024 * 1024) })),
+    (e: Error & { status?: number }) =>
+      e.status === 413 && /schema is .* the registry keeps schemas up to 1 MiB/.test(e.message),
+  );
+});

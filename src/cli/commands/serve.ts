@@ -20,9 +20,14 @@ and per Kafka sink subject (<topic>-value) the logical schema and the Flink SQL 
 At start it registers the Avro schema of every Kafka sink with format: avro.
 
   --port N            port to listen on (default 8081, the registry's usual port; 0 = any free port)
-  --host H            address to bind (default 0.0.0.0)
+  --host H            address to bind (default 127.0.0.1, this machine only; 0.0.0.0 = every interface)
   --registry-dir DIR  where the registry keeps its schemas (default <warehouse>/_registry)
-Stop with Ctrl-C (SIGINT) or SIGTERM.`;
+Set WEIR_TOKEN to require "Authorization: Bearer <token>" on every change (POST, PUT, DELETE);
+set it whenever the server listens beyond this machine.
+Stop with Ctrl-C (SIGINT) or SIGTERM.
+
+Example:
+  WEIR_TOKEN=$(openssl rand -hex 16) weir serve examples/kafka --host 0.0.0.0 --port 8081`;
 
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs('serve', HELP, args, {
@@ -55,8 +60,14 @@ export async function run(args: string[]): Promise<number> {
   }
   await registerSinks(project, registry);
 
-  const app = createApp({ registry, project });
-  const host = values.host ?? '0.0.0.0';
+  const token = process.env.WEIR_TOKEN || undefined;
+  const app = createApp({ registry, project, ...(token ? { token } : {}) });
+  const host = values.host ?? '127.0.0.1';
+  if (!token && host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
+    console.error(
+      `weir serve: warning: listening on ${host} without WEIR_TOKEN: anyone who can reach it can change schemas`,
+    );
+  }
   return new Promise<number>((resolve) => {
     const server = serve({ fetch: app.fetch, port, hostname: host });
     server.once('error', (err: NodeJS.ErrnoException) => {

@@ -53,6 +53,15 @@ interface State {
 }
 
 export const STORE_FILE = 'registry.json';
+/** Larger schemas are refused (413): a 100 MB schema cost ~900 MB of memory. */
+export const MAX_SCHEMA_BYTES = 1024 * 1024;
+
+/** Subjects by name, with no prototype: a subject named __proto__ or constructor is just a name. */
+function subjectMap(from: Record<string, SubjectEntry> = {}): Record<string, SubjectEntry> {
+  const map: Record<string, SubjectEntry> = Object.create(null);
+  for (const [name, entry] of Object.entries(from)) map[name] = entry;
+  return map;
+}
 const MAX_VERSION = 2 ** 31 - 1;
 
 export class Registry {
@@ -87,7 +96,7 @@ export class Registry {
     if (state.format !== 1 || !Array.isArray(state.schemas) || typeof state.subjects !== 'object') {
       throw new Error(`the schema registry store ${file} is not a Weir registry file (format 1)`);
     }
-    return new Registry(state, file);
+    return new Registry({ ...state, subjects: subjectMap(state.subjects) }, file);
   }
 
   // --- subjects and versions ---
@@ -117,6 +126,13 @@ export class Registry {
     schemaType?: string,
     references?: unknown[],
   ): Promise<number> {
+    if (typeof schema === 'string' && Buffer.byteLength(schema) > MAX_SCHEMA_BYTES) {
+      throw new RegistryError(
+        413,
+        413,
+        `The schema is ${Buffer.byteLength(schema)} bytes; the registry keeps schemas up to 1 MiB`,
+      );
+    }
     const node = this.parse(schema, schemaType, references);
     const canonical = canonicalForm(node);
     const s = this.state.subjects[subject];
@@ -392,7 +408,10 @@ export class Registry {
 
   /** Applies a mutation and persists it; on a failed write the mutation is undone. */
   private async change<T>(mutate: () => T): Promise<T> {
-    const before = structuredClone(this.state);
+    const before = {
+      ...structuredClone(this.state),
+      subjects: subjectMap(structuredClone(this.state.subjects)),
+    };
     const result = mutate();
     if (this.file === undefined) return result;
     const text = JSON.stringify(this.state);
@@ -412,7 +431,7 @@ export class Registry {
 }
 
 function emptyState(): State {
-  return { format: 1, nextId: 1, compatibility: 'BACKWARD', schemas: [], subjects: {} };
+  return { format: 1, nextId: 1, compatibility: 'BACKWARD', schemas: [], subjects: subjectMap() };
 }
 
 function subjectNotFound(subject: string): RegistryError {
