@@ -31,13 +31,20 @@ export function printSummary(project: Project, c: Counters, seconds?: number): v
     tableRows.push([t.name, n(x.recordsIn), n(x.recordsOut), n(x.recordsDropped), n(x.recordsErrored), user]);
   }
   console.log(`\n${table(tableRows)}`);
-  const sinkRows = [['sink', 'target', 'in', 'out', 'dropped']];
+  const sinkRows = [['sink', 'target', 'in', 'out', 'dropped', 'errored']];
   for (const s of project.sinks) {
     const x = c.sinks[s.name] ?? { recordsIn: 0, recordsOut: 0, recordsDropped: 0 };
     const target = s.config.hive
       ? `${s.config.hive.database}.${s.config.hive.table ?? s.name} (${s.config.hive.format})`
       : `kafka ${s.config.kafka!.topic} (${s.config.kafka!.format})`;
-    sinkRows.push([s.name, target, n(x.recordsIn), n(x.recordsOut), n(x.recordsDropped)]);
+    sinkRows.push([
+      s.name,
+      target,
+      n(x.recordsIn),
+      n(x.recordsOut),
+      n(x.recordsDropped),
+      n(x.recordsErrored ?? 0),
+    ]);
   }
   console.log(`\n${table(sinkRows)}`);
 }

@@ -235,6 +235,20 @@ export const KafkaSink = z
     key: z.array(z.string()).default([]).describe('columns forming the message key'),
     compression: z.enum(['none', 'gzip', 'snappy', 'lz4', 'zstd']).default('none'),
     registry: z.string().optional().describe('schema registry URL (format: avro)'),
+    create: z
+      .strictObject({
+        partitions: z.number().int().min(1).describe('partitions of the new topic'),
+        replication: z
+          .number()
+          .int()
+          .min(1)
+          .optional()
+          .describe('replication factor (default: the broker default)'),
+      })
+      .optional()
+      .describe(
+        'create the topic at start when it does not exist; without it, a missing topic stops the job at start',
+      ),
   })
   .describe('a Kafka topic');
 

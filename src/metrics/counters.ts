@@ -13,6 +13,8 @@ export interface SinkCounters {
   recordsIn: number;
   recordsOut: number;
   recordsDropped: number;
+  /** Rows the sink could not take (SINK error records): in = out + dropped + errored. */
+  recordsErrored?: number;
 }
 
 /** What one batch adds (produced by the pipeline). */
@@ -62,6 +64,7 @@ function addInto(into: DayCounters, delta: CounterDelta): void {
     s.recordsIn += d.recordsIn;
     s.recordsOut += d.recordsOut;
     s.recordsDropped += d.recordsDropped;
+    if (d.recordsErrored) s.recordsErrored = (s.recordsErrored ?? 0) + d.recordsErrored;
   }
   into.unrouted += delta.unrouted ?? 0;
 }

@@ -177,9 +177,29 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
   } catch (e) {
     throw new WorkerSetupError((e as Error).message, { cause: e });
   }
-  // Raw records of the batch in flight, for error records of rows a Kafka sink could not encode.
+  // Raw records of the batch in flight, for error records of rows a sink could not take.
   let inFlight: RawRecord[] = [];
   const sinkErrors: ErrorRecord[] = [];
+  /** Rows each sink refused in the batch being loaded: they are errored, not delivered. */
+  const refused = new Map<string, number>();
+  const onSinkError = (sink: string, origin: SourcePosition, error: StageError) => {
+    const raw = inFlight.find(
+      (r) => r.position.split === origin.split && r.position.offset === origin.offset,
+    );
+    refused.set(sink, (refused.get(sink) ?? 0) + 1);
+    sinkErrors.push({
+      code: error.code,
+      stage: 'loader',
+      table: project.sinks.find((s) => s.name === sink)?.config.table ?? null,
+      raw: raw?.bytes ?? new Uint8Array(0),
+      errorClass: error.errorClass,
+      message: error.message,
+      ...(error.field === undefined ? {} : { field: error.field }),
+      position: origin,
+      configVersion: project.version,
+      time: Date.now(),
+    });
+  };
   try {
     const usesKafka = project.sinks.some((s) => job.sinks.includes(s.name) && s.config.kafka);
     const { createKafkaTargets } = usesKafka
@@ -189,29 +209,16 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
       project,
       job,
       worker,
-      onRowError(sink: string, origin: SourcePosition, error: StageError) {
-        const raw = inFlight.find(
-          (r) => r.position.split === origin.split && r.position.offset === origin.offset,
-        );
-        sinkErrors.push({
-          code: error.code,
-          stage: 'loader',
-          table: project.sinks.find((s) => s.name === sink)?.config.table ?? null,
-          raw: raw?.bytes ?? new Uint8Array(0),
-          errorClass: error.errorClass,
-          message: error.message,
-          ...(error.field === undefined ? {} : { field: error.field }),
-          position: origin,
-          configVersion: project.version,
-          time: Date.now(),
-        });
-      },
+      log,
+      onRowError: onSinkError,
     });
   } catch (e) {
     await pipeline.close();
     throw new WorkerSetupError((e as Error).message, { cause: e });
   }
 
+  /** Where each row of the batch being loaded came from, for a row a Hive loader cannot place. */
+  let rowOrigins = new Map<object, SourcePosition>();
   const targets: HiveTarget[] = hiveTargets(project, source)
     .filter((t) => job.sinks.includes(t.sink))
     .map((t) => {
@@ -226,6 +233,8 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
           compression: sink.compression,
           rolling: sink.rolling,
           filePrefix: prefix,
+          onRowError: (row, error) =>
+            onSinkError(t.sink, rowOrigins.get(row) ?? { split: '', offset: -1 }, error),
         }),
       };
     });
@@ -366,12 +375,23 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     inFlight = batch.records;
     for (const t of targets) {
       const rows = result.rows.get(t.sink);
-      if (rows && rows.length > 0) await t.loader.write(rows);
+      if (!rows || rows.length === 0) continue;
+      const origins = result.origins.get(t.sink) ?? [];
+      rowOrigins = new Map(rows.map((row, i) => [row, origins[i] ?? { split: '', offset: -1 }]));
+      await t.loader.write(rows);
     }
+    rowOrigins = new Map();
     if (kafka) await kafka.write(result.rows, result.origins);
     inFlight = [];
     const errors = [...batch.errors, ...result.errors, ...sinkErrors.splice(0)];
     if (errors.length > 0 && errorLoader) await errorLoader.write(errors.map(errorRow));
+    for (const [sink, n] of refused) {
+      const c = result.counters.sinks[sink];
+      if (!c) continue;
+      c.recordsOut -= n;
+      c.recordsErrored = (c.recordsErrored ?? 0) + n;
+    }
+    refused.clear();
     addCounters(counters, result.counters, batch.read);
     if (batch.errors.length > 0) counters.sourceErrors = (counters.sourceErrors ?? 0) + batch.errors.length;
     progress.recordsRead += batch.read;

@@ -6,6 +6,7 @@
 //   at-least-once: an idempotent producer per sink; every message carries a deterministic
 //                  `weir-record-id` header (<split>:<offset>:<n>) so consumers can drop repeats.
 import type { Project } from '../config/project.ts';
+import { createTopic, topicExists } from '../connectors/kafka/admin.ts';
 import { prepareAvroSink } from '../connectors/kafka/confluent.ts';
 import type { KafkaGroupMetadata } from '../connectors/kafka/consumer.ts';
 import { encodeJsonRow, keyColumns } from '../connectors/kafka/json.ts';
@@ -36,6 +37,36 @@ export interface KafkaTargetsOptions {
   job: JobPlan;
   worker: number;
   onRowError(sink: string, origin: SourcePosition, error: StageError): void;
+  log?: (line: string) => void;
+}
+
+/**
+ * A sink's topic must exist before the job writes to it (a producer to a missing topic retries
+ * "Unknown topic" forever): created when the sink asks for it, otherwise a clear stop at start.
+ * Brokers that cannot be asked now are not a config problem: the producer waits for them as usual.
+ */
+async function ensureTopic(
+  sink: string,
+  cfg: NonNullable<Project['sinks'][number]['config']['kafka']>,
+  log: (line: string) => void = () => {},
+): Promise<void> {
+  let exists: boolean;
+  try {
+    exists = await topicExists(cfg.brokers, cfg.topic);
+  } catch (e) {
+    log(`sink ${sink}: could not check that topic ${cfg.topic} exists (${(e as Error).message}); going on`);
+    return;
+  }
+  if (exists) return;
+  if (!cfg.create) {
+    throw new Error(
+      `sinks.${sink}.kafka.topic: Kafka topic "${cfg.topic}" does not exist on ${cfg.brokers.join(',')}; ` +
+        'create it, or add create: { partitions: N } to the sink to let Weir create it',
+    );
+  }
+  if (await createTopic(cfg.brokers, cfg.topic, cfg.create.partitions, cfg.create.replication ?? -1)) {
+    log(`sink ${sink}: created Kafka topic ${cfg.topic} with ${cfg.create.partitions} partition(s)`);
+  }
 }
 
 interface Target {
@@ -57,6 +88,7 @@ export async function createKafkaTargets(opts: KafkaTargetsOptions): Promise<Kaf
   if (sinks.length === 0) return undefined;
   const transactional = job.delivery === 'transactions';
   const targets: Target[] = [];
+  for (const sink of sinks) await ensureTopic(sink.name, sink.config.kafka!, opts.log);
   for (const sink of sinks) {
     const cfg = sink.config.kafka!;
     const columns = sinkColumns(project, sink.name);

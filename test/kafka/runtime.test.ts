@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadProject } from '../../src/config/load.ts';
 import type { Project } from '../../src/config/project.ts';
-import { createTopic } from '../../src/connectors/kafka/admin.ts';
+import { createTopic, topicExists, topicOffsets } from '../../src/connectors/kafka/admin.ts';
 import { createKafkaSourceReader } from '../../src/connectors/kafka/consumer.ts';
 import { createKafkaSink } from '../../src/connectors/kafka/producer.ts';
 import { openWarehouse } from '../../src/connectors/warehouse/sql.ts';
@@ -230,5 +230,48 @@ test('examples/kafka runs against the broker: separate_realtime runs two jobs, c
   assert.deepEqual(
     rows.map((r) => Number(r['seq'])).sort((a, b) => a - b),
     truth.pays,
+  );
+});
+
+test('a Kafka sink topic that does not exist stops the job at start, or is created when the sink asks', async (t) => {
+  const topic = uniqueName('check-in');
+  const missing = uniqueName('check-missing');
+  await createTopic(brokers, topic, 1);
+  const dir = await mkdtemp(join(tmpdir(), 'weir-kafka-check-'));
+  const yaml = (create: string) => `
+sources:
+  game:
+    kafka: { brokers: [${brokers.join(',')}], topic: ${topic}, group: ${uniqueName('g')} }
+${tables('game')}
+sinks:
+  logins_rt:
+    table: logins
+    kafka: { brokers: [${brokers.join(',')}], topic: ${missing}${create} }
+`;
+  const truth = await produce(topic, 0, 30);
+  const started = Date.now();
+  await assert.rejects(
+    runProject(await project(dir, yaml('')), { untilEnd: true, log: (l) => t.diagnostic(l) }),
+    (e: Error) => {
+      assert.match(
+        e.message,
+        new RegExp(`sinks\\.logins_rt\\.kafka\\.topic: Kafka topic "${missing}" does not exist`),
+      );
+      assert.match(e.message, /add create: \{ partitions: N \}/);
+      return true;
+    },
+  );
+  assert.ok(Date.now() - started < 30_000, 'refused at start, not retried');
+  assert.equal(await topicExists(brokers, missing), false);
+
+  await runProject(await project(dir, yaml(', create: { partitions: 3, replication: 1 }')), {
+    untilEnd: true,
+    log: (l) => t.diagnostic(l),
+  });
+  assert.equal(Object.keys(await topicOffsets(brokers, missing)).length, 3);
+  const rows = await readTopic(missing, 3000);
+  assert.deepEqual(
+    rows.map((r) => Number(r['seq'])).sort((a, b) => a - b),
+    truth.logins,
   );
 });

@@ -22,17 +22,33 @@ async function withAdmin<T>(brokers: string[], fn: (admin: Admin) => Promise<T>)
  * Creates `topic` with `partitions` partitions (replication factor: the broker default).
  * Returns false, doing nothing, when the topic already exists.
  */
-export async function createTopic(brokers: string[], topic: string, partitions: number): Promise<boolean> {
+export async function createTopic(
+  brokers: string[],
+  topic: string,
+  partitions: number,
+  replication = -1,
+): Promise<boolean> {
   if (!Number.isInteger(partitions) || partitions < 1) {
     throw new Error(`a topic needs at least 1 partition, got ${partitions}`);
   }
   return withAdmin(brokers, async (admin) => {
     try {
-      await admin.createTopics({ topics: [topic], partitions, replicas: -1 });
+      await admin.createTopics({ topics: [topic], partitions, replicas: replication });
       return true;
     } catch (error) {
       if (isKafkaError(error, 'TOPIC_ALREADY_EXISTS')) return false;
       throw kafkaError(`could not create Kafka topic "${topic}" on ${brokers.join(',')}`, error);
+    }
+  });
+}
+
+/** Whether `topic` exists (throws when the brokers cannot be asked). */
+export async function topicExists(brokers: string[], topic: string): Promise<boolean> {
+  return withAdmin(brokers, async (admin) => {
+    try {
+      return (await admin.listTopics()).includes(topic);
+    } catch (error) {
+      throw kafkaError(`could not list the Kafka topics on ${brokers.join(',')}`, error);
     }
   });
 }

@@ -1,0 +1,84 @@
+// A row a sink cannot take is a SINK error record, not a stopped job: a partition value too long for
+// a folder name (300 bytes) fails alone, the other rows load, `weir run` exits 0 and `weir status`
+// balances (sink in = out + dropped + errored, and the error store holds exactly the errored rows).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { openWarehouse } from '../../src/connectors/warehouse/sql.ts';
+
+const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
+const dirs: string[] = [];
+after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+test('a 300-byte partition value: one SINK error record, the other rows load, exit 0, status balances', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'weir-sink-errors-'));
+  dirs.push(dir);
+  await writeFile(
+    join(dir, 'weir.yaml'),
+    `
+warehouse: ./warehouse
+sources:
+  events: { files: { path: input.log } }
+tables:
+  t:
+    source: events
+    parser: { json: {} }
+    schema: { seq: BIGINT NOT NULL, zone: STRING NOT NULL }
+sinks:
+  t: { table: t, hive: { database: e, format: parquet, partitioned_by: [zone] } }
+`,
+  );
+  const zones = ['north', 'south', 'x'.repeat(300), 'east'];
+  const lines = Array.from({ length: 1000 }, (_, i) =>
+    JSON.stringify({ seq: i, zone: zones[i === 500 ? 2 : i % 2] }),
+  );
+  lines.push(JSON.stringify({ seq: 1000, zone: zones[3] }));
+  await writeFile(join(dir, 'input.log'), `${lines.join('\n')}\n`);
+
+  for (let run = 0; run < 2; run++) {
+    const r = spawnSync(process.execPath, [CLI, 'run', dir], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  }
+  const status = spawnSync(process.execPath, [CLI, 'status', dir, '--json'], { encoding: 'utf8' });
+  assert.equal(status.status, 0, status.stderr);
+  const { counters } = JSON.parse(status.stdout);
+  assert.deepEqual(counters.sinks.t, {
+    recordsIn: 1001,
+    recordsOut: 1000,
+    recordsDropped: 0,
+    recordsErrored: 1,
+  });
+  assert.deepEqual(
+    [counters.tables.t.recordsIn, counters.tables.t.recordsOut, counters.tables.t.recordsErrored],
+    [1001, 1001, 0],
+  );
+
+  const conn = await openWarehouse(join(dir, 'warehouse'));
+  const rows = (
+    await conn.runAndReadAll('SELECT zone, count(*) AS n FROM e.t GROUP BY zone ORDER BY zone')
+  ).getRowObjectsJson();
+  assert.deepEqual(
+    rows.map((x) => [x.zone, Number(x.n)]),
+    [
+      ['east', 1],
+      ['north', 499],
+      ['south', 500],
+    ],
+  );
+  const errors = (
+    await conn.runAndReadAll(
+      `SELECT code, "table", message, raw FROM read_json('${join(dir, 'warehouse', '_errors')}/*/*/part-*', hive_partitioning = true)`,
+    )
+  ).getRowObjectsJson();
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0]!.code, 'SINK');
+  assert.equal(errors[0]!.table, 't');
+  assert.match(String(errors[0]!.message), /255/);
+  assert.match(String(errors[0]!.raw), /"seq":500/);
+  conn.closeSync();
+});
