@@ -74,6 +74,12 @@ const cases: Case[] = [
     message: 'alias',
   },
   { name: 'empty file', yaml: '', path: 'weir.yaml', message: 'is empty' },
+  {
+    name: 'a column named __proto__ (the schema check would drop it silently)',
+    yaml: project('source: game\nschema: { id: BIGINT, __proto__: STRING }'),
+    path: 'tables.login.schema.__proto__',
+    message: 'read the field with from: __proto__',
+  },
   { name: 'top level is a list', yaml: '- a\n- b', path: 'weir.yaml', message: 'must be a mapping' },
   // zod shape
   {

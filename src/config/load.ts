@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { Project as ProjectSchema } from './model.ts';
-import { type Problem, zodProblems } from './problems.ts';
+import { formatPath, type Problem, zodProblems } from './problems.ts';
 import type { Project } from './project.ts';
 import { resolveColumn, resolveProject } from './resolve.ts';
 import { validateProject } from './validate.ts';
@@ -58,6 +58,8 @@ export async function loadProjectFromText(text: string, dir: string): Promise<Lo
   if (typeof input !== 'object' || Array.isArray(input)) {
     return fail(CONFIG_FILE, 'must be a mapping (key: value) with sources and tables');
   }
+  const reserved = reservedKeys(input, []);
+  if (reserved.length > 0) return { ok: false, problems: reserved };
   const parsed = ProjectSchema.safeParse(input);
   if (!parsed.success) {
     const problems = zodProblems(parsed.error.issues, input, ProjectSchema);
@@ -87,6 +89,24 @@ function rawTypeProblems(input: object, already: Problem[]): Problem[] {
     }
   }
   return out;
+}
+
+/** `__proto__` as a key would be dropped silently by the schema check (it guards against prototype pollution). */
+function reservedKeys(v: unknown, path: string[]): Problem[] {
+  if (Array.isArray(v)) return v.flatMap((x, i) => reservedKeys(x, [...path, String(i)]));
+  if (!isMapping(v)) return [];
+  return Object.keys(v).flatMap((k) =>
+    k === '__proto__'
+      ? [
+          {
+            path: formatPath([...path, k]),
+            message:
+              '"__proto__" cannot be a name in weir.yaml (JavaScript reserves it); for a column, give it ' +
+              'another name and read the field with from: __proto__',
+          },
+        ]
+      : reservedKeys(v[k], [...path, k]),
+  );
 }
 
 function isMapping(v: unknown): v is Record<string, unknown> {

@@ -11,14 +11,20 @@ export { typeName } from './type-name.ts';
 type Getter = (rec: ParsedRecord) => unknown;
 
 /** Reads `from` (default: the column name); a dotted path walks nested objects unless the record has that exact key. */
+/** Names every plain object inherits (constructor, toString, __proto__…): read as own fields only. */
+const inherited = (name: string) => name in Object.prototype;
+
 function compileGetter(from: string): Getter {
-  if (!from.includes('.')) return (rec) => rec[from];
+  if (!from.includes('.')) {
+    return inherited(from) ? (rec) => (Object.hasOwn(rec, from) ? rec[from] : undefined) : (rec) => rec[from];
+  }
   const steps = from.split('.');
   return (rec) => {
     if (Object.hasOwn(rec, from)) return rec[from];
     let cur: unknown = rec;
     for (const step of steps) {
-      if (typeof cur !== 'object' || cur === null) return undefined;
+      if (typeof cur !== 'object' || cur === null || (inherited(step) && !Object.hasOwn(cur, step)))
+        return undefined;
       cur = (cur as Record<string, unknown>)[step];
     }
     return cur;
@@ -114,6 +120,21 @@ function compileColumn(column: Column): (rec: ParsedRecord) => Value {
 /** Compiles the formatter of a table schema: record → Row with every column, in order. Throws StageError CAST / NOT_NULL. */
 export function compileFormatter(columns: Column[]): (rec: ParsedRecord) => Row {
   const compiled = columns.map((c) => ({ name: c.name, value: compileColumn(c) }));
+  // `row.__proto__ = v` would set the prototype, not a field: that one column is defined instead.
+  if (compiled.some((c) => c.name === '__proto__')) {
+    return (rec) => {
+      const row: Row = {};
+      for (const { name, value } of compiled) {
+        Object.defineProperty(row, name, {
+          value: value(rec),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
+      return row;
+    };
+  }
   return (rec) => {
     const row: Row = {};
     for (const { name, value } of compiled) row[name] = value(rec);
