@@ -82,3 +82,40 @@ sinks:
   assert.match(String(errors[0]!.raw), /"seq":500/);
   conn.closeSync();
 });
+
+test('a NUL in a partition value loads exactly and every weir sql query still works', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'weir-nul-partition-'));
+  dirs.push(dir);
+  await writeFile(
+    join(dir, 'weir.yaml'),
+    `
+warehouse: ./warehouse
+sources:
+  events: { files: { path: input.log } }
+tables:
+  t:
+    source: events
+    parser: { json: {} }
+    schema: { id: BIGINT NOT NULL, zone: STRING }
+sinks:
+  t: { table: t, hive: { database: e, format: parquet, partitioned_by: [zone] } }
+`,
+  );
+  await writeFile(join(dir, 'input.log'), '{"id":1,"zone":"a"}\n{"id":2,"zone":"b\\u0000c\'d"}\n');
+  const r = spawnSync(process.execPath, [CLI, 'run', dir], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const q = spawnSync(process.execPath, [CLI, 'sql', dir, 'SELECT id, zone FROM e.t ORDER BY id', '--json'], {
+    encoding: 'utf8',
+  });
+  assert.equal(q.status, 0, q.stderr);
+  assert.deepEqual(
+    q.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l)),
+    [
+      { id: 1, zone: 'a' },
+      { id: 2, zone: "b\u0000c'd" },
+    ],
+  );
+});

@@ -14,7 +14,9 @@ export function quoteIdent(name: string): string {
 }
 
 export function quoteString(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
+  const quoted = `'${s.replaceAll("'", "''")}'`;
+  // DuckDB's parser ends a literal at NUL: that character goes in as chr(0).
+  return s.includes('\0') ? `(${quoted.replaceAll('\0', "' || chr(0) || '")})` : quoted;
 }
 
 /** DuckDB's type for a logical type. */
