@@ -44,9 +44,11 @@ export function errorRow(e: ErrorRecord): Row {
     time: e.time * 1000,
     stage: e.stage,
     table: e.table,
-    field: e.field ?? null,
-    error_class: e.errorClass,
-    message: e.message,
+    // Text fields are made well-formed (a lone surrogate makes JSON readers refuse the whole file);
+    // the raw bytes stay exact in raw_base64.
+    field: e.field === undefined ? null : e.field.toWellFormed(),
+    error_class: e.errorClass.toWellFormed(),
+    message: e.message.toWellFormed(),
     raw: decoder.decode(e.raw),
     raw_base64: e.raw,
     split: e.position.split,

@@ -119,3 +119,29 @@ sinks:
     ],
   );
 });
+
+test('weir errors shows records whose raw text holds a broken escape of an emoji or a lone surrogate', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'weir-errors-text-'));
+  dirs.push(dir);
+  await writeFile(
+    join(dir, 'weir.yaml'),
+    `
+warehouse: ./warehouse
+sources:
+  events: { files: { path: input.log } }
+tables:
+  t: { source: events, parser: { json: {} }, schema: { msg: STRING } }
+sinks:
+  t: { table: t, hive: { database: e, format: json } }
+`,
+  );
+  await writeFile(join(dir, 'input.log'), '{"msg":"ok"}\n{"msg":"\\😀"}\n{"msg":"\\ud800"}\nnot json\n');
+  const r = spawnSync(process.execPath, [CLI, 'run', dir], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const e = spawnSync(process.execPath, [CLI, 'errors', dir, '--json'], { encoding: 'utf8' });
+  assert.equal(e.status, 0, e.stderr);
+  assert.equal(e.stderr, '');
+  const { records } = JSON.parse(e.stdout);
+  assert.deepEqual(records.map((x: { raw: string }) => x.raw).sort(), ['not json', '{"msg":"\\😀"}']);
+  assert.ok(records.some((x: { message: string }) => x.message.includes('bad escape \\😀')));
+});

@@ -38,7 +38,9 @@ export async function run(args: string[]): Promise<number> {
   if (values.day) where.push(`dt = ${quote(values.day)}`);
   const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const files = quote(join(location, '*', '*', 'part-*'));
-  const src = `read_json(${files}, hive_partitioning = true, format = 'newline_delimited', union_by_name = true,
+  let lenient = '';
+  const src =
+    () => `read_json(${files}, hive_partitioning = true, format = 'newline_delimited', union_by_name = true${lenient},
     columns = {time: 'VARCHAR', stage: 'VARCHAR', "table": 'VARCHAR', field: 'VARCHAR', error_class: 'VARCHAR',
     message: 'VARCHAR', raw: 'VARCHAR', split: 'VARCHAR', "offset": 'BIGINT', line: 'BIGINT', config_version: 'VARCHAR'})`;
   const instance = await DuckDBInstance.create(':memory:');
@@ -49,17 +51,27 @@ export async function run(args: string[]): Promise<number> {
       console.log('no error records (nothing committed yet)');
       return 0;
     }
-    const counts = (
-      await conn.runAndReadAll(
-        `SELECT dt AS day, code, "table", count(*) AS records FROM ${src} ${filter} GROUP BY ALL ORDER BY day DESC, records DESC`,
-      )
-    ).getRowObjectsJson();
-    const records = (
-      await conn.runAndReadAll(
-        `SELECT time, code, stage, "table", field, error_class, message, raw, split, "offset", line
-         FROM ${src} ${filter} ORDER BY time DESC, split, "offset" LIMIT ${Number.isFinite(limit) ? limit : 10}`,
-      )
-    ).getRowObjectsJson();
+    const read = async (sql: () => string) => {
+      try {
+        return (await conn.runAndReadAll(sql())).getRowObjectsJson();
+      } catch (e) {
+        if (lenient || !/Malformed JSON/.test((e as Error).message)) throw e;
+        // Stores written before error text was made well-formed may hold a line DuckDB refuses.
+        console.error(
+          `weir errors: some error records could not be read and are left out: ${(e as Error).message.split('\n')[0]}`,
+        );
+        lenient = ', ignore_errors = true';
+        return (await conn.runAndReadAll(sql())).getRowObjectsJson();
+      }
+    };
+    const counts = await read(
+      () =>
+        `SELECT dt AS day, code, "table", count(*) AS records FROM ${src()} ${filter} GROUP BY ALL ORDER BY day DESC, records DESC`,
+    );
+    const records = await read(
+      () => `SELECT time, code, stage, "table", field, error_class, message, raw, split, "offset", line
+         FROM ${src()} ${filter} ORDER BY time DESC, split, "offset" LIMIT ${Number.isFinite(limit) ? limit : 10}`,
+    );
     if (values.json) {
       console.log(JSON.stringify({ counts, records }, null, 2));
       return 0;

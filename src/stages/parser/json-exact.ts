@@ -67,7 +67,9 @@ export function parseJsonExact(text: string): unknown {
           out += ESCAPES[e];
           i += 2;
         } else {
-          fail(`bad escape \\${e ?? ''} in the string starting at character ${start}`, i);
+          // The whole character, not half of a surrogate pair: messages must be well-formed text.
+          const shown = e === undefined ? '' : String.fromCodePoint(text.codePointAt(i + 1)!);
+          fail(`bad escape \\${shown} in the string starting at character ${start}`, i);
         }
         chunk = i;
         continue;
