@@ -216,7 +216,18 @@ function decimalCaster(type: LogicalType, precision: number, scale: number): Non
 }
 
 function stringOf(v: unknown): string {
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') {
+    // A lone surrogate (JSON's "\ud800") is not a character: UTF-8 files cannot hold it.
+    if (!v.isWellFormed()) {
+      const at = [...v].findIndex((ch) => ch.length === 1 && ch >= '\ud800' && ch <= '\udfff');
+      const code = v.codePointAt([...v].slice(0, at).join('').length)!;
+      throw new StageError(
+        'CAST',
+        `the text holds a lone surrogate \\u${code.toString(16)} (half of a UTF-16 pair, not a character), which no UTF-8 file can store`,
+      );
+    }
+    return v;
+  }
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   return jsonText(v);
 }
