@@ -17,7 +17,6 @@ import { printType } from '../types/print.ts';
 import { type Manifest, mergePositions, type PartitionRef, readManifests } from './checkpoint.ts';
 import { errorStoreLocation } from './errorstore.ts';
 import { hiveTargets, type Progress, runWorker, sinkColumns, WorkerSetupError } from './job.ts';
-import { acquireRunLock, type RunLock } from './lock.ts';
 import { isRealtimeJob, type JobPlan, planJobs } from './plan.ts';
 import { assignSplits } from './splits.ts';
 
@@ -158,39 +157,16 @@ async function splitsOf(project: Project, source: string): Promise<{ id: string;
 
 export async function runProject(project: Project, opts: RunOptions = {}): Promise<RunSummary> {
   const started = Date.now();
+  const catalog = await registerTables(project);
   const root = checkpointRoot(project);
-  const locks = await lockFileSources(project, root);
+  const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const unmark = await markLive(root, runId);
   try {
-    const catalog = await registerTables(project);
-    const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-    const unmark = await markLive(root, runId);
-    try {
-      await recover(project, catalog);
-      return await runJobs(project, opts, catalog, root, runId, started);
-    } finally {
-      await unmark();
-    }
+    await recover(project, catalog);
+    return await runJobs(project, opts, catalog, root, runId, started);
   } finally {
-    await Promise.all(locks.map((l) => l.release()));
+    await unmark();
   }
-}
-
-/**
- * Files and stdin jobs run once at a time (two runs would both read every file); Kafka jobs do
- * not lock: several processes share a consumer group.
- */
-async function lockFileSources(project: Project, root: string): Promise<RunLock[]> {
-  const locks: RunLock[] = [];
-  try {
-    for (const job of planJobs(project)) {
-      if (project.config.sources[job.source]?.kafka) continue;
-      locks.push(await acquireRunLock(join(root, job.name), `source ${job.source} (job ${job.name})`));
-    }
-  } catch (e) {
-    await Promise.all(locks.map((l) => l.release()));
-    throw e;
-  }
-  return locks;
 }
 
 async function runJobs(

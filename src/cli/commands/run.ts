@@ -1,5 +1,4 @@
 import { explainError } from '../../runtime/io-errors.ts';
-import { RunLockedError } from '../../runtime/lock.ts';
 import { runProject } from '../../runtime/run.ts';
 import { parseCommandArgs } from '../args.ts';
 import { loadOrReport } from '../load.ts';
@@ -13,8 +12,7 @@ checkpoint; a restart resumes exactly where the last checkpoint ended.
 
 A Kafka source runs until stopped (Ctrl-C or SIGTERM: a final checkpoint is taken). Start
 \`weir run\` several times (on one or more machines) to add workers: they share the topic's
-partitions through the consumer group. A files or stdin source runs once at a time: a second
-\`weir run\` of the same project refuses to start (exit code 3) and names the running one.
+partitions through the consumer group.
 
   --follow       keep reading files as they grow (stop with Ctrl-C: a final checkpoint is taken)
   --workers N    worker threads per file source (default: one per core, at most one per file);
@@ -22,10 +20,7 @@ partitions through the consumer group. A files or stdin source runs once at a ti
   --worker-id N  Kafka: this process's worker id, naming its checkpoint manifest; give each
                  process its own and reuse it on restart (default: a random id)
   --until-end    Kafka: stop once the partitions reach the end offsets they had at start
-  --json         print the summary as JSON
-
-Example:
-  weir run examples/quickstart --follow`;
+  --json         print the summary as JSON`;
 
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs('run', HELP, args, {
@@ -83,10 +78,6 @@ export async function run(args: string[]): Promise<number> {
     else printSummary(project, summary.counters, summary.seconds);
     return 0;
   } catch (e) {
-    if (e instanceof RunLockedError) {
-      console.error(`weir run: not started: ${e.message}`);
-      return 3;
-    }
     console.error(`weir run: stopped: ${explainError(e)}`);
     console.error(
       'Committed data is intact; fix the problem and run again to resume from the last checkpoint.',
