@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Project } from '../config/project.ts';
 import {
   isOversized,
+  isUnreadable,
   listSplits,
   resolveFiles,
   type SplitPosition,
@@ -124,6 +125,13 @@ export async function createFilesInput(opts: FilesInputOptions): Promise<SourceI
           const e = new StageError(
             'RECORD_TOO_LARGE',
             `record of ${r.oversized} bytes is larger than max_record_bytes (${maxRecordBytes}); its first ${r.bytes.length} bytes are kept`,
+          );
+          batch.errors.push(sourceError(r, e, opts.project.version));
+        } else if (isUnreadable(r)) {
+          const read = r.position.line === undefined ? '' : ` after ${r.position.line - 1} lines`;
+          const e = new StageError(
+            'GZIP_UNREADABLE',
+            `${r.position.split} stopped decompressing${read} (${r.unreadable}): it is truncated or not gzip; the rest of the file is skipped and not read again`,
           );
           batch.errors.push(sourceError(r, e, opts.project.version));
         } else batch.records.push(r);
