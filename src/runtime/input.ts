@@ -2,6 +2,7 @@
 // Kafka is in kafka-input.ts.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Project } from '../config/project.ts';
+import { FollowedFiles } from '../connectors/files/follow.ts';
 import {
   isOversized,
   isUnreadable,
@@ -32,6 +33,8 @@ export interface SourceInput {
   idle(signal?: AbortSignal): Promise<void>;
   /** Next position of every split read so far (what the checkpoint records). */
   positions(): Record<string, SplitPosition>;
+  /** Splits whose positions the checkpoint should drop (followed files renamed or gone). */
+  forget?(): string[];
   /** Called after a checkpoint committed these positions (Kafka: commit offsets to the group). */
   acknowledge(positions: Record<string, SplitPosition>): Promise<void>;
   close(): Promise<void>;
@@ -66,9 +69,22 @@ export interface FilesInputOptions {
 export async function createFilesInput(opts: FilesInputOptions): Promise<SourceInput> {
   const config = opts.project.config.sources[opts.source]!;
   const maxRecordBytes = config.max_record_bytes;
-  const readers: SplitReader[] = [];
+  const followed =
+    config.files && opts.follow
+      ? new FollowedFiles({
+          dir: opts.project.dir,
+          patterns: config.files.path,
+          maxRecordBytes,
+          owns: opts.owns,
+          positions: opts.positions,
+        })
+      : undefined;
+  const readers: SplitReader[] = followed ? followed.readers : [];
   const known = new Set<string>();
+  let discovered = Date.now();
   async function discover(): Promise<void> {
+    discovered = Date.now();
+    if (followed) return followed.discover();
     if (!config.files) return;
     const files = (await resolveFiles(opts.project.dir, config.files.path)).filter((f) => !known.has(f));
     for (const split of await listSplits(files, { ranges: !opts.follow })) {
@@ -116,6 +132,8 @@ export async function createFilesInput(opts: FilesInputOptions): Promise<SourceI
 
   return {
     async read(max) {
+      // A source that never pauses still notices new and rotated files.
+      if (followed && Date.now() - discovered > 1000) await discover();
       const raw = readers.length > 0 ? await nextBatch(max) : [];
       drained = raw.length === 0;
       const batch: InputBatch = { records: [], errors: [], read: raw.length, bytes: 0 };
@@ -144,10 +162,12 @@ export async function createFilesInput(opts: FilesInputOptions): Promise<SourceI
       await discover();
     },
     positions() {
+      if (followed) return followed.positions();
       const out: Record<string, SplitPosition> = {};
       for (const r of readers) out[r.split] = r.position;
       return out;
     },
+    forget: () => followed?.forget() ?? [],
     async acknowledge() {},
     async close() {
       for (const r of readers) await r.close();

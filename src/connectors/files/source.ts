@@ -76,13 +76,18 @@ export async function resolveFiles(dir: string, patterns: string | string[]): Pr
     const abs = isAbsolute(pattern) ? pattern : join(dir, pattern);
     for await (const file of glob(abs)) {
       const full = resolve(file);
-      if ((await stat(full)).isFile()) found.add(full);
+      // A file can vanish between listing and stat (log rotation removing an old file).
+      const st = await stat(full).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return null;
+        throw e;
+      });
+      if (st?.isFile()) found.add(full);
     }
   }
   return [...found].sort();
 }
 
-async function isGzip(path: string): Promise<boolean> {
+export async function isGzip(path: string): Promise<boolean> {
   if (path.endsWith('.gz')) return true;
   const fh = await open(path, 'r');
   try {
@@ -99,15 +104,16 @@ async function isGzip(path: string): Promise<boolean> {
  * `next(max)` returns up to `max` records, or [] at the current end of input.
  */
 export class SplitReader {
-  readonly split: string;
+  /** The split's id; a followed file that was renamed by log rotation takes its new name. */
+  split: string;
   position: SplitPosition;
   private readonly opts: FileSourceOptions;
-  private stream: AsyncIterator<Buffer> | null = null;
-  private pending: Buffer = Buffer.alloc(0);
+  protected stream: AsyncIterator<Buffer> | null = null;
+  protected pending: Buffer = Buffer.alloc(0);
   /** Absolute offset of pending[0]. */
-  private pendingOffset: number;
+  protected pendingOffset: number;
   private skipping = 0;
-  private eof = false;
+  protected eof = false;
   private readonly input: (() => Promise<Readable>) | null;
   private readonly path: string;
   /** A range split starting mid-file first skips the line it starts inside (the previous split's). */
@@ -141,7 +147,7 @@ export class SplitReader {
     return this.rangeDone || (this.eof && this.pending.length === 0);
   }
 
-  private async openStream(): Promise<boolean> {
+  protected async openStream(): Promise<boolean> {
     if (this.gzipDone || this.position.unreadable) return false;
     if (this.input) {
       this.stream = (await this.input())[Symbol.asyncIterator]();
