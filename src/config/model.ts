@@ -28,7 +28,7 @@ export const FilesSource = z
       .boolean()
       .default(false)
       .describe(
-        'keep tailing the files (like tail -F) instead of ending. A bounded run reads a big file (> 32 MiB) as several byte-range splits shared by the workers; a followed file is one split — positions are kept per split, so do not switch a project between the two over the same files',
+        'keep tailing the files (like tail -F) instead of ending, through log rotation by rename or copytruncate (docs/files.md). A bounded run reads a big file (> 32 MiB) as several byte-range splits shared by the workers; a followed file is one split — positions are kept per split, so do not switch a project between the two over the same files',
       ),
   })
   .describe('Read newline-separated records from files (plain or .gz)');

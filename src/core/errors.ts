@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   PARSE_CSV: 'the record is not valid CSV for the declared columns',
   PARSE_OPLOG_HEADER: 'the operation-log header pattern did not match',
   RECORD_TOO_LARGE: 'the record is larger than the configured limit',
+  GZIP_UNREADABLE: 'a .gz file is truncated or not gzip: the rest of it was skipped',
   EXTEND_FLATTEN: 'the flatten extender could not flatten the field',
   EXPR: 'an expression (derive, drop_when or a sink condition) failed on this record',
   UDF: 'a JS or Python UDF raised an error',

@@ -2,8 +2,10 @@
 // Kafka is in kafka-input.ts.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Project } from '../config/project.ts';
+import { FollowedFiles } from '../connectors/files/follow.ts';
 import {
   isOversized,
+  isUnreadable,
   listSplits,
   resolveFiles,
   type SplitPosition,
@@ -31,6 +33,8 @@ export interface SourceInput {
   idle(signal?: AbortSignal): Promise<void>;
   /** Next position of every split read so far (what the checkpoint records). */
   positions(): Record<string, SplitPosition>;
+  /** Splits whose positions the checkpoint should drop (followed files renamed or gone). */
+  forget?(): string[];
   /** Called after a checkpoint committed these positions (Kafka: commit offsets to the group). */
   acknowledge(positions: Record<string, SplitPosition>): Promise<void>;
   close(): Promise<void>;
@@ -65,9 +69,22 @@ export interface FilesInputOptions {
 export async function createFilesInput(opts: FilesInputOptions): Promise<SourceInput> {
   const config = opts.project.config.sources[opts.source]!;
   const maxRecordBytes = config.max_record_bytes;
-  const readers: SplitReader[] = [];
+  const followed =
+    config.files && opts.follow
+      ? new FollowedFiles({
+          dir: opts.project.dir,
+          patterns: config.files.path,
+          maxRecordBytes,
+          owns: opts.owns,
+          positions: opts.positions,
+        })
+      : undefined;
+  const readers: SplitReader[] = followed ? followed.readers : [];
   const known = new Set<string>();
+  let discovered = Date.now();
   async function discover(): Promise<void> {
+    discovered = Date.now();
+    if (followed) return followed.discover();
     if (!config.files) return;
     const files = (await resolveFiles(opts.project.dir, config.files.path)).filter((f) => !known.has(f));
     for (const split of await listSplits(files, { ranges: !opts.follow })) {
@@ -115,6 +132,8 @@ export async function createFilesInput(opts: FilesInputOptions): Promise<SourceI
 
   return {
     async read(max) {
+      // A source that never pauses still notices new and rotated files.
+      if (followed && Date.now() - discovered > 1000) await discover();
       const raw = readers.length > 0 ? await nextBatch(max) : [];
       drained = raw.length === 0;
       const batch: InputBatch = { records: [], errors: [], read: raw.length, bytes: 0 };
@@ -124,6 +143,13 @@ export async function createFilesInput(opts: FilesInputOptions): Promise<SourceI
           const e = new StageError(
             'RECORD_TOO_LARGE',
             `record of ${r.oversized} bytes is larger than max_record_bytes (${maxRecordBytes}); its first ${r.bytes.length} bytes are kept`,
+          );
+          batch.errors.push(sourceError(r, e, opts.project.version));
+        } else if (isUnreadable(r)) {
+          const read = r.position.line === undefined ? '' : ` after ${r.position.line - 1} lines`;
+          const e = new StageError(
+            'GZIP_UNREADABLE',
+            `${r.position.split} stopped decompressing${read} (${r.unreadable}): it is truncated or not gzip; the rest of the file is skipped and not read again`,
           );
           batch.errors.push(sourceError(r, e, opts.project.version));
         } else batch.records.push(r);
@@ -136,10 +162,12 @@ export async function createFilesInput(opts: FilesInputOptions): Promise<SourceI
       await discover();
     },
     positions() {
+      if (followed) return followed.positions();
       const out: Record<string, SplitPosition> = {};
       for (const r of readers) out[r.split] = r.position;
       return out;
     },
+    forget: () => followed?.forget() ?? [],
     async acknowledge() {},
     async close() {
       for (const r of readers) await r.close();

@@ -332,6 +332,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     expireDated(counters, project.config.counters.dated_ttl_days);
     const now = input.positions();
     positions = { ...positions, ...now };
+    for (const split of input.forget?.() ?? []) if (!(split in now)) delete positions[split];
     const manifest: Manifest = {
       format: 1,
       source: job.name,

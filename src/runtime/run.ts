@@ -14,9 +14,16 @@ import { type Catalog, localCatalog } from '../connectors/warehouse/catalog.ts';
 import { commitFiles, deleteOrphans } from '../connectors/warehouse/commit.ts';
 import { type Counters, sumCounters } from '../metrics/counters.ts';
 import { printType } from '../types/print.ts';
-import { type Manifest, mergePositions, type PartitionRef, readManifests } from './checkpoint.ts';
+import {
+  checkpointDir,
+  type Manifest,
+  mergePositions,
+  type PartitionRef,
+  readManifests,
+} from './checkpoint.ts';
 import { errorStoreLocation } from './errorstore.ts';
 import { hiveTargets, type Progress, runWorker, sinkColumns, WorkerSetupError } from './job.ts';
+import { acquireRunLock, type RunLock } from './lock.ts';
 import { isRealtimeJob, type JobPlan, planJobs } from './plan.ts';
 import { assignSplits } from './splits.ts';
 
@@ -155,17 +162,41 @@ async function splitsOf(project: Project, source: string): Promise<{ id: string;
   return [{ id: 'stdin', bytes: 0 }];
 }
 
+/**
+ * Locks every job of a file source (or stdin) against a second run, before anything is touched.
+ * Kafka jobs are not locked: several processes share a topic through the consumer group.
+ */
+async function lockFileSources(project: Project, root: string): Promise<RunLock[]> {
+  const locks: RunLock[] = [];
+  try {
+    for (const job of planJobs(project)) {
+      if (project.config.sources[job.source]?.kafka) continue;
+      const what = `source "${job.source}" of project ${project.dir}`;
+      locks.push(await acquireRunLock(checkpointDir(root, job.name), what));
+    }
+  } catch (e) {
+    for (const l of locks) await l.release();
+    throw e;
+  }
+  return locks;
+}
+
 export async function runProject(project: Project, opts: RunOptions = {}): Promise<RunSummary> {
   const started = Date.now();
-  const catalog = await registerTables(project);
   const root = checkpointRoot(project);
-  const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  const unmark = await markLive(root, runId);
+  const locks = await lockFileSources(project, root);
   try {
-    await recover(project, catalog);
-    return await runJobs(project, opts, catalog, root, runId, started);
+    const catalog = await registerTables(project);
+    const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+    const unmark = await markLive(root, runId);
+    try {
+      await recover(project, catalog);
+      return await runJobs(project, opts, catalog, root, runId, started);
+    } finally {
+      await unmark();
+    }
   } finally {
-    await unmark();
+    for (const l of locks) await l.release();
   }
 }
 

@@ -1,4 +1,5 @@
 import { explainError } from '../../runtime/io-errors.ts';
+import { RunLockedError } from '../../runtime/lock.ts';
 import { runProject } from '../../runtime/run.ts';
 import { parseCommandArgs } from '../args.ts';
 import { loadOrReport } from '../load.ts';
@@ -78,6 +79,10 @@ export async function run(args: string[]): Promise<number> {
     else printSummary(project, summary.counters, summary.seconds);
     return 0;
   } catch (e) {
+    if (e instanceof RunLockedError) {
+      console.error(`weir run: not started: ${e.message}`);
+      return 1;
+    }
     console.error(`weir run: stopped: ${explainError(e)}`);
     console.error(
       'Committed data is intact; fix the problem and run again to resume from the last checkpoint.',

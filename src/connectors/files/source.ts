@@ -13,6 +13,8 @@ export interface SplitPosition {
   offset: number;
   /** Lines consumed so far (the next record is line `line + 1`). */
   line: number;
+  /** A gzip file that could not be read to its end: it is not read again (docs/files.md). */
+  unreadable?: true;
 }
 
 export interface FileSourceOptions {
@@ -74,13 +76,18 @@ export async function resolveFiles(dir: string, patterns: string | string[]): Pr
     const abs = isAbsolute(pattern) ? pattern : join(dir, pattern);
     for await (const file of glob(abs)) {
       const full = resolve(file);
-      if ((await stat(full)).isFile()) found.add(full);
+      // A file can vanish between listing and stat (log rotation removing an old file).
+      const st = await stat(full).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return null;
+        throw e;
+      });
+      if (st?.isFile()) found.add(full);
     }
   }
   return [...found].sort();
 }
 
-async function isGzip(path: string): Promise<boolean> {
+export async function isGzip(path: string): Promise<boolean> {
   if (path.endsWith('.gz')) return true;
   const fh = await open(path, 'r');
   try {
@@ -97,15 +104,16 @@ async function isGzip(path: string): Promise<boolean> {
  * `next(max)` returns up to `max` records, or [] at the current end of input.
  */
 export class SplitReader {
-  readonly split: string;
+  /** The split's id; a followed file that was renamed by log rotation takes its new name. */
+  split: string;
   position: SplitPosition;
   private readonly opts: FileSourceOptions;
-  private stream: AsyncIterator<Buffer> | null = null;
-  private pending: Buffer = Buffer.alloc(0);
+  protected stream: AsyncIterator<Buffer> | null = null;
+  protected pending: Buffer = Buffer.alloc(0);
   /** Absolute offset of pending[0]. */
-  private pendingOffset: number;
+  protected pendingOffset: number;
   private skipping = 0;
-  private eof = false;
+  protected eof = false;
   private readonly input: (() => Promise<Readable>) | null;
   private readonly path: string;
   /** A range split starting mid-file first skips the line it starts inside (the previous split's). */
@@ -139,8 +147,8 @@ export class SplitReader {
     return this.rangeDone || (this.eof && this.pending.length === 0);
   }
 
-  private async openStream(): Promise<boolean> {
-    if (this.gzipDone) return false;
+  protected async openStream(): Promise<boolean> {
+    if (this.gzipDone || this.position.unreadable) return false;
     if (this.input) {
       this.stream = (await this.input())[Symbol.asyncIterator]();
       return true;
@@ -162,12 +170,24 @@ export class SplitReader {
   private gzip = false;
   /** A gzip member is read once to its end; it is never reopened. */
   private gzipDone = false;
+  /** Why the gzip stream failed (truncated, not gzip at all), until the error record is handed out. */
+  private gzipFailure: string | null = null;
 
   /** Pull one more chunk into `pending`; false at end of input. */
   private async fill(): Promise<boolean> {
     if (!this.stream && !(await this.openStream())) return false;
     for (;;) {
-      const { value, done } = await this.stream!.next();
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await this.stream!.next();
+      } catch (e) {
+        if (!this.gzip || (e as NodeJS.ErrnoException).code?.startsWith('Z_') !== true) throw e;
+        this.gzipFailure = (e as Error).message;
+        this.stream = null;
+        this.gzipDone = true;
+        return false;
+      }
+      const { value, done } = next;
       if (done) {
         this.stream = null;
         if (this.gzip) this.gzipDone = true;
@@ -220,6 +240,10 @@ export class SplitReader {
         scanFrom = this.pending.length;
         if (await this.fill()) continue;
         this.eof = true;
+        if (this.gzipFailure !== null) {
+          out.push(await this.failedRest(this.gzipFailure));
+          break;
+        }
         if (this.pending.length > 0 && !(this.follow && !this.gzip)) {
           out.push(this.take(this.pending.length, this.pending.length));
         }
@@ -279,6 +303,39 @@ export class SplitReader {
     };
   }
 
+  /**
+   * The error record for the rest of a gzip file that stopped decompressing: the text decompressed
+   * since the last full line (or, when nothing decompressed, the file's first bytes). The position is
+   * marked unreadable, so a restart skips the file instead of stopping on it again.
+   */
+  private async failedRest(reason: string): Promise<UnreadableRecord> {
+    let head = Buffer.from(this.pending.subarray(0, 64 * 1024));
+    const decompressed = this.pendingOffset + this.pending.length;
+    if (decompressed === 0) {
+      const fh = await open(this.path, 'r');
+      try {
+        const buf = Buffer.alloc(64 * 1024);
+        head = buf.subarray(0, (await fh.read(buf, 0, buf.length, 0)).bytesRead);
+      } finally {
+        await fh.close();
+      }
+    }
+    const record: UnreadableRecord = {
+      bytes: head,
+      text: decoder.decode(head),
+      position: {
+        split: this.split,
+        offset: this.pendingOffset,
+        line: this.linesKnown ? this.position.line + 1 : undefined,
+      },
+      unreadable: reason,
+    };
+    this.gzipFailure = null;
+    this.pending = Buffer.alloc(0);
+    this.position = { ...this.position, unreadable: true };
+    return record;
+  }
+
   async close(): Promise<void> {
     await this.stream?.return?.();
     this.stream = null;
@@ -287,4 +344,14 @@ export class SplitReader {
 
 export function isOversized(r: RawRecord): r is OversizedRecord {
   return (r as OversizedRecord).oversized !== undefined;
+}
+
+/** What was left of a gzip file that stopped decompressing; `bytes` holds the head of it. */
+export interface UnreadableRecord extends RawRecord {
+  /** Why decompression failed, e.g. "unexpected end of file". */
+  unreadable: string;
+}
+
+export function isUnreadable(r: RawRecord): r is UnreadableRecord {
+  return (r as UnreadableRecord).unreadable !== undefined;
 }

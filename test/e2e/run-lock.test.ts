@@ -1,0 +1,104 @@
+// One run per file source (src/runtime/lock.ts): two `weir run` of one project started together
+// load every record once (the second refuses, naming the first); a SIGKILLed run does not keep
+// the next one out. Rows are read back by DuckDB.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openWarehouse } from '../../src/connectors/warehouse/sql.ts';
+
+const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
+const CONFIG = `
+warehouse: ./warehouse
+checkpoint: { interval_seconds: 0.2 }
+sources:
+  events:
+    files: { path: "data/*.log" }
+tables:
+  t:
+    source: events
+    parser: { json: {} }
+    schema: { id: BIGINT NOT NULL }
+sinks:
+  t: { table: t, hive: { database: db, format: parquet } }
+`;
+
+const dirs: string[] = [];
+after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+async function project(records: number): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'weir-lock-e2e-'));
+  dirs.push(dir);
+  await mkdir(join(dir, 'data'));
+  await writeFile(join(dir, 'weir.yaml'), CONFIG);
+  await writeFile(join(dir, 'data', 'a.log'), lines(0, records));
+  return dir;
+}
+
+const lines = (from: number, n: number) =>
+  Array.from({ length: n }, (_, i) => `{"id":${from + i}}`).join('\n') + '\n';
+
+function weirRun(dir: string, ...args: string[]) {
+  const child = spawn(process.execPath, [CLI, 'run', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const done = new Promise<{ code: number | null; stderr: string }>((resolve) =>
+    child.on('exit', (code) => resolve({ code, stderr })),
+  );
+  return { child, done };
+}
+
+async function rows(dir: string): Promise<{ n: number; distinct: number; max: number }> {
+  const conn = await openWarehouse(join(dir, 'warehouse'));
+  try {
+    const [r] = (
+      await conn.runAndReadAll('SELECT count(*) AS n, count(DISTINCT id) AS d, max(id) AS m FROM db.t')
+    ).getRowObjectsJson();
+    return { n: Number(r!.n), distinct: Number(r!.d), max: Number(r!.m) };
+  } finally {
+    conn.closeSync();
+  }
+}
+
+test('two runs of one project started together: one loads everything once, the other refuses', async () => {
+  const N = 200_000;
+  const dir = await project(N);
+  const a = weirRun(dir);
+  const b = weirRun(dir);
+  const results = await Promise.all([a.done, b.done]);
+  const codes = results.map((r) => r.code).sort();
+  assert.deepEqual(codes, [0, 1], results.map((r) => r.stderr).join('\n---\n'));
+  const loser = results.find((r) => r.code === 1)!;
+  const winner = results[0]!.code === 0 ? a : b;
+  assert.match(
+    loser.stderr,
+    new RegExp(
+      `source "events" of project .* is already being run by another weir run \\(pid ${winner.child.pid} on .*, running since \\d{4}-`,
+    ),
+  );
+  assert.deepEqual(await rows(dir), { n: N, distinct: N, max: N - 1 });
+});
+
+test('a SIGKILLed run does not keep the next one out; rows stay exact', async () => {
+  const dir = await project(1000);
+  const a = weirRun(dir, '--follow');
+  for (let i = 0; i < 100; i++) {
+    await sleep(200);
+    if ((await rows(dir).catch(() => ({ n: 0 }))).n === 1000) break;
+  }
+  await appendFile(join(dir, 'data', 'a.log'), lines(1000, 500));
+  await sleep(100);
+  a.child.kill('SIGKILL');
+  await a.done;
+  const b = weirRun(dir);
+  const { code, stderr } = await b.done;
+  assert.equal(code, 0, stderr);
+  assert.deepEqual(await rows(dir), { n: 1500, distinct: 1500, max: 1499 });
+});
