@@ -95,6 +95,13 @@ export function parseJsonExact(text: string): unknown {
     i += m[0].length;
     const num = Number(m[0]);
     if (m[1] === undefined && m[2] === undefined && !Number.isSafeInteger(num)) return BigInt(m[0]);
+    // JSON.parse turns 1e400 into Infinity: a different value, so the record is refused instead.
+    if (!Number.isFinite(num)) {
+      return fail(
+        `the number ${m[0].length > 40 ? `${m[0].slice(0, 40)}…` : m[0]} is beyond the range of numbers (about ±1.8e308) Weir can hold`,
+        i - m[0].length,
+      );
+    }
     return num;
   };
 

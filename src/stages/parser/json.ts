@@ -7,12 +7,15 @@ import { JsonSyntaxError, parseJsonExact } from './json-exact.ts';
 const MAX_WALK_DEPTH = 256;
 
 /**
- * Whether a parsed value may hold an integer beyond ±(2^53 - 1) that JSON.parse rounded: then the
- * text is parsed again exactly. Walking the parsed value is cheaper than scanning the text.
+ * Whether a parsed value may hold an integer beyond ±(2^53 - 1) that JSON.parse rounded, or a number
+ * it turned into ±Infinity: then the text is parsed again exactly. Walking the parsed value is cheaper than scanning the text.
  */
 function needsExact(v: unknown, depth: number): boolean {
   if (typeof v === 'number')
-    return (v > Number.MAX_SAFE_INTEGER || v < -Number.MAX_SAFE_INTEGER) && Number.isInteger(v);
+    return (
+      (v > Number.MAX_SAFE_INTEGER || v < -Number.MAX_SAFE_INTEGER) &&
+      (Number.isInteger(v) || !Number.isFinite(v))
+    );
   if (typeof v !== 'object' || v === null) return false;
   if (depth >= MAX_WALK_DEPTH) return true;
   if (Array.isArray(v)) {

@@ -228,3 +228,15 @@ test('oplog: header fields plus the merged JSON body', () => {
   );
   assert.match(stageError(() => p('[t][LoginRole],'), 'PARSE_JSON').message, /no JSON body/);
 });
+
+test('json: a number beyond the double range is PARSE_JSON, never Infinity or null', () => {
+  const parse = compileParser({ json: {} });
+  for (const text of ['{"x":1e400}', '{"j":{"x":-1e999}}', '{"a":[1,2,1e309]}']) {
+    assert.throws(
+      () => parse(text),
+      (e: StageError) => e.code === 'PARSE_JSON' && /beyond the range of numbers/.test(e.message),
+      text,
+    );
+  }
+  assert.deepEqual(parse('{"x":1e308,"y":-1.5e-400}'), { x: 1e308, y: -0 });
+});
