@@ -374,6 +374,13 @@ const cases: Case[] = [
     message: 'Kafka format avro cannot hold table login: ',
   },
   {
+    // 26 separators: ARRAY<…> 27 deep cannot be written (the run used to stop at its first row).
+    name: 'text sink nested deeper than its separators',
+    yaml: project(`${T}\n  deep: "${'ARRAY<'.repeat(27)}INT${'>'.repeat(27)}"`, hiveSink(', format: text')),
+    path: 'sinks.login_hive.hive.format',
+    message: 'Hive format text cannot hold table login: type nests deeper than the 26 text separators',
+  },
+  {
     name: 'avro sink without registry',
     yaml: project(T, kafkaSink(', format: avro')),
     path: 'sinks.login_kafka.kafka.registry',

@@ -2,6 +2,7 @@
 // run of `weir validate` reports everything that is wrong, not just the first thing.
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { textLineEncoder } from '../connectors/warehouse/text-lines.ts';
 import type { Column } from '../core/types.ts';
 import { expressionProblems } from '../runtime/check-expressions.ts';
 import { sinkAvroSchema, sinkFlinkDdl, sinkHiveDdl } from './derive.ts';
@@ -9,7 +10,7 @@ import type { ColumnConfig, ParserConfig, UdfRefConfig } from './model.ts';
 import { checkPattern } from './patterns.ts';
 import { didYouMean, formatPath, type Problem } from './problems.ts';
 import type { Project, ResolvedSink, ResolvedTable } from './project.ts';
-import { hiveTarget } from './resolve.ts';
+import { hiveTarget, sinkColumns } from './resolve.ts';
 
 type Path = (string | number)[];
 
@@ -229,7 +230,11 @@ function checkSinks(project: Project, add: Add, uncleanTables: Set<string>): voi
     if (reported > 0 || uncleanTables.has(table.name)) continue;
     if (cfg.hive) {
       const what = `Hive format ${cfg.hive.format}`;
-      checkDerivation(sink, ['hive', 'format'], what, add, () => sinkHiveDdl(project, table, sink));
+      checkDerivation(sink, ['hive', 'format'], what, add, () => {
+        sinkHiveDdl(project, table, sink);
+        // The writer itself, built without writing: text runs out of separators on deep nesting.
+        if (cfg.hive!.format === 'text') textLineEncoder(sinkColumns(table, sink));
+      });
     }
     if (cfg.kafka) {
       const format = cfg.kafka.format;
