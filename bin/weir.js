@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the CLI on the project's pinned Node 24 (the `node` devDependency) even when the
 // shell's `node` is older: Weir's sources are TypeScript that Node 24 runs directly.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,19 @@ if (major >= 24) {
     );
     process.exit(1);
   }
-  const child = spawnSync(pinned, [main, ...process.argv.slice(2)], { stdio: 'inherit' });
-  process.exit(child.status ?? 1);
+  const child = spawn(pinned, [main, ...process.argv.slice(2)], { stdio: 'inherit' });
+  // Stopping the wrapper stops Weir: a service manager or Ctrl-C signals this process, not the child.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']) {
+    process.on(signal, () => child.kill(signal));
+  }
+  child.on('error', (err) => {
+    console.error(`weir: could not start ${pinned}: ${err.message}`);
+    process.exit(1);
+  });
+  child.on('exit', (code, signal) => {
+    if (signal) {
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    } else process.exit(code ?? 1);
+  });
 }
