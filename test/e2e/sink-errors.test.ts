@@ -142,13 +142,16 @@ sinks:
   assert.equal(e.status, 0, e.stderr);
   assert.equal(e.stderr, '');
   const { records } = JSON.parse(e.stdout);
-  assert.deepEqual(
-    records.map((x: { code: string; raw: string }) => `${x.code} ${x.raw}`).sort(),
-    ['CAST {"msg":"\\ud800"}', 'PARSE_JSON not json', 'PARSE_JSON {"msg":"\\😀"}'],
-  );
+  assert.deepEqual(records.map((x: { code: string; raw: string }) => `${x.code} ${x.raw}`).sort(), [
+    'CAST {"msg":"\\ud800"}',
+    'PARSE_JSON not json',
+    'PARSE_JSON {"msg":"\\😀"}',
+  ]);
   assert.ok(records.some((x: { message: string }) => x.message.includes('bad escape \\😀')));
   // A lone surrogate is not a character: an error record, so the table stays readable.
-  const q = spawnSync(process.execPath, [CLI, 'sql', dir, 'SELECT msg FROM e.t', '--json'], { encoding: 'utf8' });
+  const q = spawnSync(process.execPath, [CLI, 'sql', dir, 'SELECT msg FROM e.t', '--json'], {
+    encoding: 'utf8',
+  });
   assert.equal(q.status, 0, q.stderr);
   assert.deepEqual(JSON.parse(q.stdout), { msg: 'ok' });
 });
