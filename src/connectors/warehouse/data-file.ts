@@ -5,6 +5,7 @@ import type { CompressionCodec } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { Row, Value } from '../../core/record.ts';
 import type { Column, LogicalType } from '../../core/types.ts';
+import { exactMicros } from '../../expr/time.ts';
 import { type BufferBudget, type BufferedFile, workerBufferBudget } from './buffer-budget.ts';
 import { jsonLineEncoder } from './json-lines.ts';
 import { parquetSchema } from './parquet-schema.ts';
@@ -194,6 +195,8 @@ class ParquetDataFile implements DataFileWriter, BufferedFile {
   private readonly path: string;
   private readonly names: string[];
   private readonly sizes: ((v: Value) => number)[];
+  /** Columns whose values need converting before the writer (far-future TIMESTAMPs, see exactMicros). */
+  private readonly timestamps: boolean[];
   private readonly statistics: boolean[];
   private readonly writer: ByteWriter;
   private readonly parquet: ParquetWriter;
@@ -206,6 +209,7 @@ class ParquetDataFile implements DataFileWriter, BufferedFile {
     this.path = path;
     this.names = columns.map((c) => c.name);
     this.sizes = columns.map((c) => columnEstimator(c.type));
+    this.timestamps = columns.map((c) => c.type.kind === 'TIMESTAMP' || c.type.kind === 'TIMESTAMP_LTZ');
     this.statistics = columns.map((c) => wantsStatistics(c.type));
     this.buffers = columns.map(() => []);
     this.budget = budget;
@@ -226,10 +230,11 @@ class ParquetDataFile implements DataFileWriter, BufferedFile {
   }
 
   append(row: Row): void {
-    const { names, sizes, buffers } = this;
+    const { names, sizes, buffers, timestamps } = this;
     let size = 0;
     for (let i = 0; i < names.length; i++) {
-      const v = row[names[i]!] ?? null;
+      let v = row[names[i]!] ?? null;
+      if (timestamps[i] && typeof v === 'number' && !Number.isSafeInteger(v)) v = exactMicros(v);
       size += sizes[i]!(v);
       buffers[i]!.push(v);
     }

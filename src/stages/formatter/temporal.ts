@@ -1,6 +1,7 @@
 // Date/time arithmetic for the formatter: the default ISO-8601 input forms, proleptic
 // Gregorian day numbers, and wall clock ↔ instant conversion in an IANA zone. The calendar math
 // and Intl zone reading live in src/expr/time.ts.
+import { StageError } from '../../core/errors.ts';
 import { daysFromCivil, daysInMonth, intlWallMs, intlZoneFormat, MICROS_PER_DAY } from '../../expr/time.ts';
 
 export interface IsoParts {
@@ -32,6 +33,12 @@ export function parseIso(text: string): IsoParts | null {
   const fraction = m[7] ? Number(m[7].slice(0, 6).padEnd(6, '0')) : 0;
   const wallMicros =
     daysFromCivil(year, month, day) * MICROS_PER_DAY + ((hour * 60 + minute) * 60 + second) * 1e6 + fraction;
+  if (!Number.isSafeInteger(wallMicros) && fraction % 1000 !== 0) {
+    throw new StageError(
+      'CAST',
+      `${JSON.stringify(text)}: before 1684 or after 2255 a timestamp is kept to the millisecond, and this one has microseconds`,
+    );
+  }
   const zone = m[8];
   if (zone === undefined) return { wallMicros, hasTime };
   if (!hasTime) return null;
