@@ -217,8 +217,10 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     throw new WorkerSetupError((e as Error).message, { cause: e });
   }
 
-  /** Where each row of the batch being loaded came from, for a row a Hive loader cannot place. */
-  let rowOrigins = new Map<object, SourcePosition>();
+  /** The rows being loaded and where each came from, for a row a Hive loader cannot place (rare). */
+  let loading: { rows: object[]; origins: SourcePosition[] } = { rows: [], origins: [] };
+  const originOf = (row: object): SourcePosition =>
+    loading.origins[loading.rows.indexOf(row)] ?? { split: '', offset: -1 };
   const targets: HiveTarget[] = hiveTargets(project, source)
     .filter((t) => job.sinks.includes(t.sink))
     .map((t) => {
@@ -233,8 +235,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
           compression: sink.compression,
           rolling: sink.rolling,
           filePrefix: prefix,
-          onRowError: (row, error) =>
-            onSinkError(t.sink, rowOrigins.get(row) ?? { split: '', offset: -1 }, error),
+          onRowError: (row, error) => onSinkError(t.sink, originOf(row), error),
         }),
       };
     });
@@ -377,11 +378,10 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     for (const t of targets) {
       const rows = result.rows.get(t.sink);
       if (!rows || rows.length === 0) continue;
-      const origins = result.origins.get(t.sink) ?? [];
-      rowOrigins = new Map(rows.map((row, i) => [row, origins[i] ?? { split: '', offset: -1 }]));
+      loading = { rows, origins: result.origins.get(t.sink) ?? [] };
       await t.loader.write(rows);
     }
-    rowOrigins = new Map();
+    loading = { rows: [], origins: [] };
     if (kafka) await kafka.write(result.rows, result.origins);
     inFlight = [];
     const errors = [...batch.errors, ...result.errors, ...sinkErrors.splice(0)];
