@@ -41,10 +41,17 @@ export function daysInMonth(y: number, m: number): number {
 export function timestampFields(micros: number) {
   // Past 2^53 µs (after 2255-06-05) a double is not exact to the microsecond: such values are held
   // to the millisecond (the formatter refuses finer ones), which the double still holds exactly.
-  if (!Number.isSafeInteger(micros)) return fieldsOfMillis(Math.round(micros / 1000));
-  const days = Math.floor(micros / MICROS_PER_DAY);
-  const inDay = micros - days * MICROS_PER_DAY;
-  const secs = Math.floor(inDay / MICROS_PER_SECOND);
+  return Number.isSafeInteger(micros)
+    ? fieldsOf(micros, MICROS_PER_SECOND)
+    : fieldsOf(Math.round(micros / 1000), 1000);
+}
+
+/** Calendar fields of `value` counted in units of which `perSecond` make a second. */
+function fieldsOf(value: number, perSecond: number) {
+  const perDay = perSecond * 86_400;
+  const days = Math.floor(value / perDay);
+  const inDay = value - days * perDay;
+  const secs = Math.floor(inDay / perSecond);
   const { y, m, d } = civilFromDays(days);
   return {
     y,
@@ -54,7 +61,7 @@ export function timestampFields(micros: number) {
     hour: Math.floor(secs / 3600),
     minute: Math.floor(secs / 60) % 60,
     second: secs % 60,
-    micro: inDay - secs * MICROS_PER_SECOND,
+    micro: (inDay - secs * perSecond) * (MICROS_PER_SECOND / perSecond),
   };
 }
 
@@ -181,29 +188,12 @@ export function formatDate(days: number): string {
   return `${padYear(y)}-${pad2(m)}-${pad2(d)}`;
 }
 
-/** `yyyy-MM-dd HH:mm:ss`, plus `.SSS` or `.SSSSSS` when there is a fraction. */
-function fieldsOfMillis(ms: number) {
-  const days = Math.floor(ms / 86_400_000);
-  const inDay = ms - days * 86_400_000;
-  const secs = Math.floor(inDay / 1000);
-  const { y, m, d } = civilFromDays(days);
-  return {
-    y,
-    m,
-    d,
-    days,
-    hour: Math.floor(secs / 3600),
-    minute: Math.floor(secs / 60) % 60,
-    second: secs % 60,
-    micro: (inDay - secs * 1000) * 1000,
-  };
-}
-
 /** A TIMESTAMP's micros as the exact int64 a file stores (see timestampFields for the far future). */
 export function exactMicros(micros: number): bigint {
   return Number.isSafeInteger(micros) ? BigInt(micros) : BigInt(Math.round(micros / 1000)) * 1000n;
 }
 
+/** `yyyy-MM-dd HH:mm:ss`, plus `.SSS` or `.SSSSSS` when there is a fraction. */
 export function formatTimestamp(micros: number): string {
   const f = timestampFields(micros);
   const base = `${padYear(f.y)}-${pad2(f.m)}-${pad2(f.d)} ${pad2(f.hour)}:${pad2(f.minute)}:${pad2(f.second)}`;
