@@ -123,3 +123,23 @@ test('soft and hard delete through the Confluent client', async () => {
   assert.equal(await client.register('gone-value', info), id, 'the id of a known schema is reused');
   await assert.rejects(client.getLatestSchemaMetadata('nobody-value'), /not found/);
 });
+
+test('a Weir sink registers with a registry that needs a token when WEIR_TOKEN holds it', async () => {
+  const app = createApp({ registry: await Registry.open(), token: 'tok-1' });
+  const guarded = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise((resolve) => guarded.once('listening', resolve));
+  const at = `http://127.0.0.1:${(guarded.address() as AddressInfo).port}`;
+  const saved = process.env.WEIR_TOKEN;
+  try {
+    delete process.env.WEIR_TOKEN;
+    await assert.rejects(prepareAvroSink(at, 'pay-value', PAY, { sink: 'pay' }), /401|token/);
+    process.env.WEIR_TOKEN = 'tok-1';
+    const sink = await prepareAvroSink(at, 'pay-value', PAY, { sink: 'pay' });
+    assert.ok(sink.encode({ role_id: 1n, amount: 2.5, note: null }).length > 5);
+  } finally {
+    if (saved === undefined) delete process.env.WEIR_TOKEN;
+    else process.env.WEIR_TOKEN = saved;
+    (guarded as { closeAllConnections?: () => void }).closeAllConnections?.();
+    guarded.close();
+  }
+});

@@ -91,7 +91,12 @@ export class RegistryClient {
     try {
       res = await fetch(this.url + path, {
         method,
-        headers: { accept: CONTENT_TYPE, ...(body === undefined ? {} : { 'content-type': CONTENT_TYPE }) },
+        headers: {
+          accept: CONTENT_TYPE,
+          ...(body === undefined ? {} : { 'content-type': CONTENT_TYPE }),
+          // A registry started with WEIR_TOKEN (weir serve) takes changes only with the token.
+          ...(process.env.WEIR_TOKEN ? { authorization: `Bearer ${process.env.WEIR_TOKEN}` } : {}),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (err) {
