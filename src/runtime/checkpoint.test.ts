@@ -9,6 +9,7 @@ import {
   latestManifest,
   type Manifest,
   ManifestFencedError,
+  parseManifest,
   readManifests,
   writeManifest,
 } from './checkpoint.ts';
@@ -109,4 +110,27 @@ test('a healthy worker in the new generation writes past a fence of the old one'
   const m = (await latestManifest(root, 'game', 2))!;
   assert.deepEqual([m.epoch, m.generation, m.fenced, m.positions['t/1']?.offset], [5, 6, undefined, 30]);
   assert.deepEqual(await readdir(join(root, 'game', 'worker-2')), ['000000000005.json']);
+});
+
+test('manifests are parsed with a schema: format 1 reads; a newer, truncated or foreign one is refused by name', async () => {
+  const { readFileSync } = await import('node:fs');
+  const fixture = readFileSync(new URL('./testdata/manifest-format-1.json', import.meta.url), 'utf8');
+  const m = parseManifest('000000000001.json', fixture);
+  assert.deepEqual(
+    [m.format, m.source, m.worker, m.epoch, m.pending.length, m.partitions.length],
+    [1, 's', 0, 1, 2, 2],
+  );
+  assert.equal(m.positions['/project/in.log']?.offset, 47);
+  assert.throws(
+    () => parseManifest('/c/000000000002.json', fixture.replace('"format": 1', '"format": 2')),
+    /checkpoint manifest \/c\/000000000002\.json has format 2; this Weir reads format 1: it was written by a newer Weir/,
+  );
+  assert.throws(
+    () => parseManifest('/c/x.json', fixture.slice(0, 200)),
+    /checkpoint manifest \/c\/x\.json is not valid JSON .*truncated/,
+  );
+  assert.throws(
+    () => parseManifest('/c/x.json', '{"format":1,"source":"s"}'),
+    /checkpoint manifest \/c\/x\.json is not a Weir checkpoint manifest: worker:/,
+  );
 });

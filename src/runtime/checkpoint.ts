@@ -12,6 +12,7 @@
 // takes the next name instead.
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { createFileOnce, listDir } from '../core/fs.ts';
 import type { Counters } from '../metrics/counters.ts';
 
@@ -48,6 +49,46 @@ export interface Manifest {
   pending: PendingFileRef[];
   partitions: PartitionRef[];
   counters: Counters;
+}
+
+export const MANIFEST_FORMAT = 1;
+
+// What recovery relies on is checked; other fields (e.g. a files source's file identities) pass.
+const manifestShape = z.looseObject({
+  format: z.literal(MANIFEST_FORMAT),
+  source: z.string(),
+  worker: z.number().int(),
+  epoch: z.number().int(),
+  positions: z.record(z.string(), z.looseObject({ offset: z.number() })),
+  pending: z.array(z.looseObject({ inProgress: z.string(), final: z.string() })),
+  partitions: z.array(z.looseObject({ database: z.string(), table: z.string(), location: z.string() })),
+  counters: z.looseObject({ recordsRead: z.number() }),
+});
+
+/** Parses a manifest file; a truncated, foreign or newer one is refused with a message naming it. */
+export function parseManifest(path: string, text: string): Manifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(
+      `checkpoint manifest ${path} is not valid JSON (${(e as Error).message}); it may be truncated`,
+    );
+  }
+  const format = json && typeof json === 'object' && 'format' in json ? json.format : undefined;
+  if (typeof format === 'number' && format > MANIFEST_FORMAT) {
+    throw new Error(
+      `checkpoint manifest ${path} has format ${format}; this Weir reads format ${MANIFEST_FORMAT}: it was written by a newer Weir (upgrade to run this project)`,
+    );
+  }
+  const parsed = manifestShape.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(
+      `checkpoint manifest ${path} is not a Weir checkpoint manifest: ${issue.path.join('.') || '(top)'}: ${issue.message}`,
+    );
+  }
+  return parsed.data as unknown as Manifest;
 }
 
 export function checkpointDir(root: string, source: string): string {
@@ -88,7 +129,7 @@ export async function writeManifest(root: string, manifest: Manifest): Promise<v
       }
       return;
     }
-    const taken = JSON.parse(await readFile(join(dir, name), 'utf8')) as Manifest;
+    const taken = parseManifest(join(dir, name), await readFile(join(dir, name), 'utf8'));
     if (!taken.fenced || (manifest.generation ?? 0) < (taken.fencedBelow ?? Number.POSITIVE_INFINITY)) {
       throw new ManifestFencedError(
         `checkpoint ${name} of worker ${manifest.worker} was fenced: another worker took its partitions over`,
@@ -105,7 +146,7 @@ async function latestIn(dir: string): Promise<Manifest | undefined> {
     const last = names.at(-1);
     if (!last) return undefined;
     try {
-      return JSON.parse(await readFile(join(dir, last), 'utf8')) as Manifest;
+      return parseManifest(join(dir, last), await readFile(join(dir, last), 'utf8'));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
