@@ -97,6 +97,21 @@ function merge(state: Map<string, Merged>, key: string, p: Merged): void {
   }
 }
 
+/** Merges every log entry; a partition without its own time takes its file's (the file name). */
+function mergeLog(state: Map<string, Merged>, partitionedBy: string[], log: Map<string, LogEntry>): void {
+  for (const [name, entry] of log) {
+    const at = name.slice(0, -'.json'.length);
+    for (const p of entry.partitions) {
+      merge(state, partitionKey(partitionedBy, p.values), {
+        values: p.values,
+        location: p.location,
+        set: p.set ?? false,
+        at: p.at ?? at,
+      });
+    }
+  }
+}
+
 /** The local catalog of the warehouse at `warehouse`. Writes are serialized per catalog object. */
 export function localCatalog(warehouse: string): Catalog {
   const dir = catalogDir(warehouse);
@@ -153,17 +168,7 @@ export function localCatalog(warehouse: string): Catalog {
     for (const p of t.partitions) {
       merge(state, partitionKey(t.partitionedBy, p.values), { ...p, set: false, at: '' });
     }
-    for (const [name, entry] of log) {
-      const at = name.slice(0, -'.json'.length);
-      for (const p of entry.partitions) {
-        merge(state, partitionKey(t.partitionedBy, p.values), {
-          values: p.values,
-          location: p.location,
-          set: p.set ?? false,
-          at: p.at ?? at,
-        });
-      }
-    }
+    mergeLog(state, t.partitionedBy, log);
     return state;
   };
   const read = async (
@@ -200,16 +205,7 @@ export function localCatalog(warehouse: string): Catalog {
    */
   const compact = async (t: CatalogTable, log: Map<string, LogEntry>) => {
     const state = new Map<string, Merged>();
-    for (const [name, entry] of log) {
-      for (const p of entry.partitions) {
-        merge(state, partitionKey(t.partitionedBy, p.values), {
-          values: p.values,
-          location: p.location,
-          set: p.set ?? false,
-          at: p.at ?? name.slice(0, -'.json'.length),
-        });
-      }
-    }
+    mergeLog(state, t.partitionedBy, log);
     await append(t.database, t.table, [...state.values()]);
     for (const name of log.keys()) await rm(join(logOf(t.database, t.table), name), { force: true });
   };
