@@ -210,7 +210,8 @@ test('processes sharing a warehouse lose no partition (each commit adds a file, 
   const t = await localCatalog(warehouse).getTable('game', 'login');
   assert.equal(t?.partitions.length, 400);
   assert.equal(new Set(t?.partitions.map((p) => p.values.dt)).size, 400);
-  assert.ok(readdirSync(join(catalogDir(warehouse), 'game.login.log')).length <= COMPACT_AT + 4);
+  // Bounded: each process may add its last file, and its own compacted file, after another's fold.
+  assert.ok(readdirSync(join(catalogDir(warehouse), 'game.login.log')).length <= COMPACT_AT + 2 * 4);
 });
 
 test('the log is compacted, and a set location wins over adds whatever the order', async () => {
