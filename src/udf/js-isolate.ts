@@ -13,7 +13,9 @@ export const JS_EXTENSIONS = ['.js', '.mjs', '.ts', '.mts'];
 const RUNNER = `
 (() => {
   const ns = globalThis.__weir_ns;
+  const progress = new Int32Array(globalThis.__weir_progress);
   delete globalThis.__weir_ns;
+  delete globalThis.__weir_progress;
   let fn, inputs = [], outcomes = [], counters = Object.create(null), current = 0;
   const PENDING = 2;
   const weir = Object.freeze({
@@ -38,6 +40,7 @@ const RUNNER = `
     run: (from) => {
       for (let i = from; i < inputs.length; i++) {
         current = i;
+        progress[0] = i + 1;
         let v;
         try {
           v = fn(inputs[i], weir);
@@ -69,6 +72,8 @@ export type IsolateOutcome =
 
 export interface LoadedIsolate {
   isolate: ivm.Isolate;
+  /** [0]: the 1-based index in the isolate's batch of the record being run (0: none yet), shared with the isolate. */
+  progress: Int32Array;
   runner: ivm.Reference<Record<string, (...a: unknown[]) => unknown>>;
   exports: [string, string][];
 }
@@ -92,8 +97,14 @@ export async function loadIsolate(opts: {
   file: string;
   memoryMb: number;
   timeoutMs: number;
+  /** V8 lost the isolate (some allocations end in its fatal out-of-memory path, not in an error). */
+  onLost: (message: string) => void;
 }): Promise<LoadedIsolate> {
-  const isolate = new ivm.Isolate({ memoryLimit: Math.max(8, opts.memoryMb) });
+  const isolate = new ivm.Isolate({
+    memoryLimit: Math.max(8, opts.memoryMb),
+    onCatastrophicError: opts.onLost,
+  });
+  const progress = new Int32Array(new SharedArrayBuffer(4));
   try {
     const context = await isolate.createContext();
     const root = path.resolve(opts.projectDir);
@@ -132,9 +143,10 @@ export async function loadIsolate(opts: {
     });
     await main.evaluate({ timeout: Math.max(opts.timeoutMs, 1000) });
     await context.global.set('__weir_ns', main.namespace.derefInto());
+    await context.global.set('__weir_progress', new ivm.ExternalCopy(progress.buffer).copyInto());
     const runner = (await context.eval(RUNNER, { reference: true })) as LoadedIsolate['runner'];
     const exportsList = (await call(runner, 'exports', [], { copy: true })) as [string, string][];
-    return { isolate, runner, exports: exportsList };
+    return { isolate, progress, runner, exports: exportsList };
   } catch (e) {
     if (!isolate.isDisposed) isolate.dispose();
     throw e;

@@ -29,6 +29,7 @@ export function attack(rec) {
     case 'import': return import('node:fs').then((fs) => { fs.writeFileSync(${m}, 'x'); return rec; });
     case 'loop': for (;;) {} break;
     case 'allocate': { const a = []; for (;;) a.push(new Array(1e6).fill(rec.how)); }
+    case 'map': { const m = new Map(); for (let i = 0; ; i++) m.set(i, { i }); }
     case 'pollute': Object.prototype.polluted = 'yes'; Array.prototype.push = () => 0; break;
   }
   return { ...rec, seen: typeof rec.polluted };
@@ -107,6 +108,32 @@ test('an allocation bomb fails its record (memory limit) and the UDF restarts; t
   assert.ok(process.memoryUsage().rss - before < 200 * 1024 * 1024);
   assert.deepEqual((await udf.call([{ how: 'none' }])).outcomes[0]?.ok, true);
   await udf.close();
+});
+
+test('a Map that grows without end (V8 loses the isolate) fails its record alone; the job process lives on', async () => {
+  // V8 does not stop this growth at the isolate's memory limit with an error: it loses the isolate,
+  // which in the job's own process aborted it (exit 134). The sandbox process takes the loss.
+  const udf = await loadJsUdf('udf/hostile.js#attack', 'postprocess', {
+    projectDir,
+    memoryMb: 64,
+    timeoutMs: 20_000,
+  });
+  const other = await loadJsUdf('udf/hostile.js#innocent', 'postprocess', { projectDir });
+  const inputs = Array.from({ length: 200 }, (_, i) => ({ how: i === 120 ? 'map' : 'none', i }));
+  const { outcomes } = await udf.call(inputs);
+  assert.match(failure(outcomes[120]), /^UDF MemoryError: .*memory limit \(udf\.memory_mb = 64 MB\)/);
+  assert.equal(outcomes.length, 200);
+  assert.deepEqual(
+    outcomes.flatMap((o, i) => (o.ok ? [] : [i])),
+    [120],
+  );
+  assert.deepEqual(outcomes[199], { ok: true, value: { how: 'none', i: 199, seen: 'undefined' } });
+  // The project's other UDF was in the lost sandbox too: it is loaded again and answers.
+  assert.deepEqual((await other.call([{ a: 1 }])).outcomes, [
+    { ok: true, value: { a: 1, polluted: 'undefined' } },
+  ]);
+  await udf.close();
+  await other.close();
 });
 
 test('prototype pollution stays inside the UDF that did it', async () => {

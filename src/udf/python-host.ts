@@ -7,29 +7,17 @@
 // the interrupt), the process is killed. Then, as when it crashes, the batch's records are run
 // again in a fresh interpreter in smaller groups, down to single records, so that only the records
 // that hang or crash fail.
-import { type ChildProcess, type StdioOptions, spawn, spawnSync } from 'node:child_process';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  rmSync,
-  unlinkSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { BATCH_FD, openBatchFile, readBatch, writeBatch } from './batch-file.ts';
 import { MarshalValueError, MarshalWriter, readMarshal } from './marshal.ts';
-import { BATCH_FD, type PythonRequest, type PythonResponse } from './python-protocol.ts';
-import type { UdfBatchResult, UdfKind, UdfOutcome } from './types.ts';
+import type { PythonRequest, PythonResponse } from './python-protocol.ts';
+import { sandboxEnv, sandboxPrefix } from './sandbox-process.ts';
+import { BatchResults, type UdfBatchResult, type UdfKind, type UdfOutcome } from './types.ts';
 
 export interface PythonUdfSpec {
   /** Path relative to the project, e.g. `udf/currency.py`. */
@@ -116,59 +104,16 @@ class SandboxGone extends Error {
 
 class PythonFailure extends Error {}
 
-/** Outcomes and counters of several calls, in order. */
-class Results implements UdfBatchResult {
-  readonly outcomes: UdfOutcome[] = [];
-  readonly counters: Record<string, number> = {};
-  add(result: UdfBatchResult): void {
-    this.outcomes.push(...result.outcomes);
-    for (const [name, by] of Object.entries(result.counters))
-      this.counters[name] = (this.counters[name] ?? 0) + by;
-  }
-}
-
 function failAll(n: number, outcome: UdfOutcome): UdfBatchResult {
   return { outcomes: Array.from({ length: n }, () => outcome), counters: {} };
 }
 
 // --- how the sandbox process is started ------------------------------------------------------
 
-let isolation: string[] | undefined;
-
-function runs(command: string, args: string[]): { ok: boolean; why: string } {
-  const probe = spawnSync(command, [...args, 'true'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    timeout: 10_000,
-  });
-  return { ok: probe.status === 0, why: probe.error?.message ?? probe.stderr.toString().trim() };
-}
-
-/**
- * How the sandbox process is started: under `unshare` with new network and PID namespaces (and a
- * user namespace when it can be made without root), so that a UDF that escaped into the sandbox's
- * JS still has no network and sees no other process; under `setpriv --pdeathsig`, so that it dies
- * with the thread that started it even while Python is busy.
- */
+/** The sandbox-process prefix; without network isolation only when the user said so. */
 function isolationPrefix(): string[] {
-  if (isolation) return isolation;
-  const deathSignal = ['setpriv', '--pdeathsig', 'KILL'];
-  const prefix = runs(deathSignal[0] as string, deathSignal.slice(1)).ok ? deathSignal : [];
-  let why = '';
-  for (const flags of [
-    ['--user', '--map-root-user', '--net', '--pid', '--fork', '--kill-child'],
-    ['--net', '--pid', '--fork', '--kill-child'],
-  ]) {
-    const probe = runs('unshare', flags);
-    if (probe.ok) {
-      isolation = [...prefix, 'unshare', ...flags];
-      return isolation;
-    }
-    why = probe.why;
-  }
-  if (process.env.WEIR_UDF_NETWORK_ISOLATION === 'off') {
-    isolation = prefix;
-    return isolation;
-  }
+  const { prefix, namespaces, why } = sandboxPrefix();
+  if (namespaces || process.env.WEIR_UDF_NETWORK_ISOLATION === 'off') return prefix;
   throw new Error(
     `Python UDFs run in a sandbox that needs Linux network namespaces (unshare --net), which this machine refused (${why}). ` +
       'Set WEIR_UDF_NETWORK_ISOLATION=off to run them without network isolation (writing files and starting programs stay blocked).',
@@ -304,24 +249,10 @@ export class PythonHost {
     });
   }
 
-  /** The batch file (see python-protocol.ts), opened and unlinked on first use. */
+  /** The batch file (batch-file.ts), opened on first use. */
   private batchFile(): number {
-    if (this.file !== null) return this.file;
-    const dir = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
-    const path = join(dir, `weir-udf-batch-${process.pid}-${Math.random().toString(36).slice(2)}`);
-    this.file = openSync(path, 'w+', 0o600);
-    unlinkSync(path);
+    this.file ??= openBatchFile();
     return this.file;
-  }
-
-  private readBatchFile(bytes: number): Uint8Array {
-    const out = Buffer.allocUnsafe(bytes);
-    for (let done = 0; done < bytes; ) {
-      const n = readSync(this.batchFile(), out, done, bytes - done, done);
-      if (n === 0) throw new Error(`the Python sandbox's answer ended after ${done} of ${bytes} bytes`);
-      done += n;
-    }
-    return out;
   }
 
   /** Kills the sandbox (resolves once it is gone); the next call starts a fresh one. */
@@ -363,7 +294,7 @@ export class PythonHost {
     // seen for too long is the one at fault; otherwise it is the one last seen or a later one:
     // run those one by one until one fails again, then the rest as a batch.
     const seen = Math.min(Math.max(first.record - 1, 0), inputs.length - 1);
-    const total = new Results();
+    const total = new BatchResults();
     total.add(await this.runIsolated(udfId, inputs.slice(0, seen), limitMs));
     if (first.reason === 'stuck') {
       total.add({ outcomes: [this.goneOutcome(first, limitMs)], counters: {} });
@@ -399,16 +330,14 @@ export class PythonHost {
     if (problem !== undefined) return failAll(inputs.length, udfError('ImportError', problem));
     let answer: Answer;
     try {
-      const file = this.batchFile();
-      for (let done = 0; done < payload.length; )
-        done += writeSync(file, payload, done, payload.length - done, done);
+      writeBatch(this.batchFile(), payload);
       answer = await this.send({ op: 'call', udfId, bytes: payload.length, limitMs }, limitMs, true);
     } catch (e) {
       if (!(e instanceof SandboxGone || e instanceof PythonFailure)) throw e;
       void this.stop();
       return e instanceof SandboxGone ? e : new SandboxGone('crash', e.message);
     }
-    const parsed = decodeBatch(this.readBatchFile(answer.value as number), inputs);
+    const parsed = decodeBatch(readBatch(this.batchFile(), answer.value as number), inputs);
     // The interpreter's memory stays grown after a MemoryError: start afresh next batch.
     if (parsed.memoryError) void this.stop();
     return { outcomes: parsed.outcomes, counters: parsed.counters };
@@ -464,9 +393,8 @@ export class PythonHost {
     const child = spawn(command as string, args, {
       stdio: stdio as StdioOptions,
       serialization: 'advanced',
-      // Nothing of this process's environment (credentials, say) reaches the sandbox; its own
-      // process group keeps a terminal's Ctrl-C for the job, which stops the sandbox itself.
-      env: process.env.TZ === undefined ? {} : { TZ: process.env.TZ },
+      // Its own process group keeps a terminal's Ctrl-C for the job, which stops the sandbox itself.
+      env: sandboxEnv(),
       detached: true,
     });
     this.child = child;

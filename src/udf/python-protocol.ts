@@ -1,8 +1,7 @@
 // Messages between a Python UDF host (python-host.ts) and its sandbox process (python-sandbox.ts),
 // over the child process's IPC channel (advanced serialization: Uint8Array travels as bytes).
-// Every request carries an id; the sandbox answers each with that id. Batches do not go through
-// the channel (7.6 ms per 1.5 MB batch there): they are written at offset 0 of a file both sides
-// hold open (unlinked, in /dev/shm where there is one; the sandbox's fd BATCH_FD), 0.9 ms.
+// Every request carries an id; the sandbox answers each with that id. Batches go through the batch
+// file (batch-file.ts), not the channel.
 
 export type PythonRequest =
   /**
@@ -47,6 +46,3 @@ export type PythonResponse =
   | { id: number; beat: true; record: number };
 
 export const BEAT_MS = 100;
-
-/** The sandbox's descriptor of the batch file. */
-export const BATCH_FD = 4;

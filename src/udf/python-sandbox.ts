@@ -11,9 +11,10 @@
 // interrupt buffer; here that buffer is an object whose getter compares the clock with the start of
 // the record being run (which the runner stores in its memory), so a record that runs past its
 // limit gets a KeyboardInterrupt without a second thread. The same getter sends the host a beat.
-import { constants as fsConstants, readFileSync, readSync, writeSync } from 'node:fs';
+import { constants as fsConstants, readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { BATCH_FD, BEAT_MS, type PythonRequest, type PythonResponse } from './python-protocol.ts';
+import { BATCH_FD, readBatch, writeBatch } from './batch-file.ts';
+import { BEAT_MS, type PythonRequest, type PythonResponse } from './python-protocol.ts';
 
 // Pyodide's NODEFS asks process.binding for the fs constants, and the permission model forbids
 // process.binding: hand it the constants (and nothing else).
@@ -183,14 +184,6 @@ function sync(files: [string, string][], dir: string): void {
 
 let batch = Buffer.allocUnsafe(1 << 20);
 
-function readExactly(into: Buffer, bytes: number): void {
-  for (let done = 0; done < bytes; ) {
-    const n = readSync(BATCH_FD, into, done, bytes - done, done);
-    if (n === 0) throw new Error(`the batch file ended after ${done} of ${bytes} bytes`);
-    done += n;
-  }
-}
-
 interface PyBytes {
   toJs(): Uint8Array;
   destroy(): void;
@@ -223,7 +216,7 @@ function handle(req: Exclude<PythonRequest, { op: 'init' }>): string | number | 
       return null;
     case 'call': {
       if (batch.length < req.bytes) batch = Buffer.allocUnsafe(Math.max(req.bytes, batch.length * 2));
-      readExactly(batch, req.bytes);
+      readBatch(BATCH_FD, req.bytes, batch);
       arm(req.id, req.limitMs, false);
       const result = py.call(
         req.udfId,
@@ -236,8 +229,7 @@ function handle(req: Exclude<PythonRequest, { op: 'init' }>): string | number | 
       } finally {
         result.destroy();
       }
-      for (let done = 0; done < answer.length; )
-        done += writeSync(BATCH_FD, answer, done, answer.length - done, done);
+      writeBatch(BATCH_FD, answer);
       return answer.length;
     }
   }

@@ -23,6 +23,17 @@ export interface UdfBatchResult {
   counters: Record<string, number>;
 }
 
+/** Outcomes and counters of several calls, in order (a batch run again in parts). */
+export class BatchResults implements UdfBatchResult {
+  readonly outcomes: UdfOutcome[] = [];
+  readonly counters: Record<string, number> = {};
+  add(result: UdfBatchResult): void {
+    this.outcomes.push(...result.outcomes);
+    for (const [name, by] of Object.entries(result.counters))
+      this.counters[name] = (this.counters[name] ?? 0) + by;
+  }
+}
+
 export interface UdfRunner {
   readonly kind: UdfKind;
   /** e.g. `udf/currency.py#to_usd` */

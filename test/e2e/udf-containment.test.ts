@@ -2,6 +2,7 @@
 // (9,999 rows load), a hostile UDF that tries the host gets error records, and a table next to
 // them is unaffected. Rows and error records are read back by DuckDB.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -163,4 +164,64 @@ test('JS UDFs: one hanging record in 10,000 fails alone; a hostile UDF reaches n
   const refused = errors.filter((e) => e.table === 'hostile');
   assert.equal(refused.length, 10);
   assert.ok(refused.every((e) => e.code === 'UDF' && /reading 'getBuiltinModule'/.test(String(e.message))));
+});
+
+test('weir run --workers 2: a JS UDF whose Map grows without end fails its record alone; the job ends normally', async () => {
+  // Before the JS sandbox process, V8 losing the isolate aborted `weir run` (exit 134), each restart again.
+  const dir = await mkdtemp(join(tmpdir(), 'weir-containment-js-map-'));
+  dirs.push(dir);
+  await mkdir(join(dir, 'udf'));
+  await mkdir(join(dir, 'data'));
+  await writeFile(
+    join(dir, 'udf', 'grow.js'),
+    `export function tag(record) {
+  if (record.seq % 2500 === 1234) { const seen = new Map(); for (let i = 0; ; i++) seen.set(i, { i }); }
+  return { ...record, tag: 't' + record.seq };
+}
+`,
+  );
+  await writeFile(
+    join(dir, 'weir.yaml'),
+    `
+warehouse: ./warehouse
+udf: { memory_mb: 64, timeout_ms: 20000 }
+sources:
+  events:
+    files: { path: "data/*.log" }
+tables:
+  tagged:
+    source: events
+    parser: { json: {} }
+    extend: [{ udf: udf/grow.js#tag }]
+    schema: { seq: BIGINT NOT NULL, tag: STRING NOT NULL }
+sinks:
+  tagged: { table: tagged, hive: { database: c, format: parquet } }
+`,
+  );
+  const lines = (from: number) => Array.from({ length: 2500 }, (_, i) => `{"seq":${from + i}}`).join('\n');
+  await writeFile(join(dir, 'data', 'a.log'), `${lines(0)}\n`);
+  await writeFile(join(dir, 'data', 'b.log'), `${lines(2500)}\n`);
+  const cli = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
+  const run = spawnSync(process.execPath, [cli, 'run', dir, '--workers', '2'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(run.status, 0, run.stderr);
+  assert.doesNotMatch(run.stderr, /Last few GCs|FATAL ERROR/);
+
+  const conn = await openWarehouse(join(dir, 'warehouse'));
+  const count = async (sql: string) => Number((await conn.runAndReadAll(sql)).getRowObjectsJson()[0]!.n);
+  assert.equal(await count(`SELECT count(*) AS n FROM c.tagged WHERE tag = 't' || seq`), 4998);
+  assert.equal(await count('SELECT count(*) AS n FROM c.tagged WHERE seq IN (1234, 3734)'), 0);
+  const errors = (
+    await conn.runAndReadAll(
+      `SELECT code, message FROM read_json('${join(dir, 'warehouse', '_errors')}/*/*/part-*', hive_partitioning = true)`,
+    )
+  ).getRowObjectsJson();
+  assert.equal(errors.length, 2);
+  assert.ok(
+    errors.every(
+      (e) => e.code === 'UDF' && /memory limit \(udf\.memory_mb = 64 MB\)/.test(String(e.message)),
+    ),
+  );
 });
