@@ -93,7 +93,9 @@ test('a worker stalled past its session does not commit after the new owner star
 // The same race made certain: worker 2 blocks (timers and heartbeats too) after its ownership check
 // and before its manifest, for longer than the session. Only the fence stops its late commit.
 test('a worker stalled between its ownership check and its manifest is fenced', async (t) => {
-  const { truth, dir, project } = await stallProject(200_000);
+  // RECORDS as above: with fewer, a loaded machine let worker 1 read everything before worker 2 had
+  // partitions at its second checkpoint, and nothing was left to fence (failed once in CI).
+  const { truth, dir, project } = await stallProject(RECORDS);
   const survivor = startRun(dir, 1, ENV);
   const stalled = startRun(dir, 2, { ...ENV, WEIR_TEST_STALL: '2:15000' });
   try {
