@@ -11,9 +11,15 @@ export function table(rows: string[][]): string {
     .join('\n');
 }
 
-export function printSummary(project: Project, c: Counters, seconds?: number): void {
+/** `print`: where the lines go (standard output; standard error when a console sink owns stdout). */
+export function printSummary(
+  project: Project,
+  c: Counters,
+  seconds?: number,
+  print: (text: string) => void = console.log,
+): void {
   const head = seconds === undefined ? '' : ` in ${seconds.toFixed(1)} s`;
-  console.log(
+  print(
     `read ${n(c.recordsRead)} records${head}; ${n(c.unrouted)} matched no table${c.sourceErrors ? `, ${n(c.sourceErrors)} rejected by the source` : ''}`,
   );
   const tableRows = [['table', 'in', 'out', 'dropped', 'errored', 'user counters']];
@@ -30,13 +36,15 @@ export function printSummary(project: Project, c: Counters, seconds?: number): v
       .join(' ');
     tableRows.push([t.name, n(x.recordsIn), n(x.recordsOut), n(x.recordsDropped), n(x.recordsErrored), user]);
   }
-  console.log(`\n${table(tableRows)}`);
+  print(`\n${table(tableRows)}`);
   const sinkRows = [['sink', 'target', 'in', 'out', 'dropped', 'errored']];
   for (const s of project.sinks) {
     const x = c.sinks[s.name] ?? { recordsIn: 0, recordsOut: 0, recordsDropped: 0 };
     const target = s.config.hive
       ? `${s.config.hive.database}.${s.config.hive.table ?? s.name} (${s.config.hive.format})`
-      : `kafka ${s.config.kafka!.topic} (${s.config.kafka!.format})`;
+      : s.config.kafka
+        ? `kafka ${s.config.kafka.topic} (${s.config.kafka.format})`
+        : `console ${s.config.console?.path ?? '(standard output)'}`;
     sinkRows.push([
       s.name,
       target,
@@ -46,5 +54,5 @@ export function printSummary(project: Project, c: Counters, seconds?: number): v
       n(x.recordsErrored ?? 0),
     ]);
   }
-  console.log(`\n${table(sinkRows)}`);
+  print(`\n${table(sinkRows)}`);
 }

@@ -2,6 +2,7 @@
 // the JSON Schema export (`weir schema`) and the reference docs (descriptions).
 // Cross-reference checks (unknown source/table/field, ...) live in validate.ts.
 import { z } from 'zod';
+import { ConsoleSink } from '../sinks/console/spec.ts';
 
 const name = z
   .string()
@@ -259,11 +260,12 @@ export const Sink = z
     columns: z.array(z.string()).optional().describe('columns to load (default: all)'),
     hive: HiveSink.optional(),
     kafka: KafkaSink.optional(),
+    console: ConsoleSink.optional(),
   })
-  .refine((s) => (s.hive ? 1 : 0) + (s.kafka ? 1 : 0) === 1, {
-    message: 'a sink needs exactly one of: hive, kafka',
+  .refine((s) => (s.hive ? 1 : 0) + (s.kafka ? 1 : 0) + (s.console ? 1 : 0) === 1, {
+    message: 'a sink needs exactly one of: hive, kafka, console',
   })
-  .describe("Where a table's rows are loaded: exactly one of hive, kafka");
+  .describe("Where a table's rows are loaded: exactly one of hive, kafka, console");
 
 export const Project = z
   .strictObject({

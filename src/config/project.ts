@@ -20,6 +20,8 @@ export interface Project {
   config: ProjectConfig;
   /** The config's `version`, or a short hash of weir.yaml. */
   version: string;
+  /** The weir.yaml text the project was loaded from. */
+  text: string;
   /** Absolute warehouse path. */
   warehouse: string;
   tables: ResolvedTable[];

@@ -32,6 +32,7 @@ export function resolveProject(
     dir: absDir,
     config,
     version: config.version ?? configHash(text),
+    text,
     warehouse: resolvePath(absDir, config.warehouse),
     tables,
     sinks,

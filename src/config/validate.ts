@@ -4,7 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { textLineEncoder } from '../connectors/warehouse/text-lines.ts';
 import type { Column } from '../core/types.ts';
-import { expressionProblems } from '../runtime/check-expressions.ts';
+import { expressionProblems } from './check-expressions.ts';
 import { sinkAvroSchema, sinkFlinkDdl, sinkHiveDdl } from './derive.ts';
 import type { ColumnConfig, ParserConfig, UdfRefConfig } from './model.ts';
 import { checkPattern } from './patterns.ts';

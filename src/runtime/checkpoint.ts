@@ -15,21 +15,9 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { createFileOnce, listDir } from '../core/fs.ts';
 import type { Counters } from '../metrics/counters.ts';
+import type { PartitionRef, PendingFileRef } from '../sinks/contract.ts';
 
-export interface PendingFileRef {
-  inProgress: string;
-  final: string;
-  partition: Record<string, string>;
-  rows: number;
-  bytes: number;
-}
-
-export interface PartitionRef {
-  database: string;
-  table: string;
-  values: Record<string, string>;
-  location: string;
-}
+export type { PartitionRef, PendingFileRef };
 
 export interface Manifest {
   format: 1;

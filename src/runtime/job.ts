@@ -1,39 +1,31 @@
 // One worker of a job: reads its splits of one source, runs every table of the source over that
-// single read, loads rows into in-progress files (and Kafka topics) and commits them at checkpoints.
+// single read, hands rows to the sinks' writers (src/sinks/contract.ts) and commits them at
+// checkpoints. It knows no sink by name: writers come from the registry.
 //
 // Batches overlap by one: a batch is processed while the one before it is loaded (see step).
 //
 // Checkpoint protocol (exactly-once into the warehouse):
 //   0. load the batch still being processed, so that every batch read is in the files
-//   1. close open files (prepareCommit) → files to commit
+//   1. every writer's prepareCommit → committables (files, partitions)
 //   2. write the manifest (files, partitions, positions, counters) atomically
-//   3. rename files to their final names, register partitions in the catalog
-//   4. transactional Kafka jobs: commit the Kafka transaction together with the source offsets
-//   5. acknowledge the source (files: nothing to do; Kafka: commit offsets to the group)
-// Recovery (run.ts) replays step 3 of every last manifest and deletes orphaned in-progress files.
-// A Kafka rebalance takes a checkpoint (steps 1-4) before partitions are given up.
+//   3. every writer's commit (files renamed to their final names; a transactional Kafka writer
+//      commits its transaction with the source offsets), then partitions registered in the catalog
+//   4. acknowledge the source (files: nothing to do; Kafka: commit offsets to the group)
+// Recovery (src/sinks/recovery.ts) replays step 3's files and partitions of every last manifest and
+// deletes orphaned in-progress files. A Kafka rebalance takes a checkpoint (steps 1-3) before
+// partitions are given up.
 import { rm } from 'node:fs/promises';
 import type { Project } from '../config/project.ts';
-import { hiveTarget } from '../config/resolve.ts';
 import type { SplitPosition } from '../connectors/files/source.ts';
-import { commitFiles } from '../connectors/warehouse/commit.ts';
-import { createTableLoader, type TableLoader } from '../connectors/warehouse/loader.ts';
 import type { ErrorRecord, StageError } from '../core/errors.ts';
 import type { RawRecord, SourcePosition } from '../core/record.ts';
 import { addCounters, type Counters, emptyCounters, expireDated } from '../metrics/counters.ts';
-import {
-  type Manifest,
-  ManifestFencedError,
-  type PartitionRef,
-  type PendingFileRef,
-  writeManifest,
-} from './checkpoint.ts';
-import { sinkColumns } from './columns.ts';
-import { ERROR_COLUMNS, ERROR_PARTITIONS, errorRow, errorStoreLocation } from './errorstore.ts';
+import type { Committables, PartitionRef, SinkWriter } from '../sinks/contract.ts';
+import { createSinkWriters, ERROR_STORE, errorRow } from '../sinks/registry.ts';
+import { type Manifest, ManifestFencedError, writeManifest } from './checkpoint.ts';
 import { createFilesInput, type InputBatch, type SourceInput } from './input.ts';
 // Kafka modules load only for jobs that use Kafka: the client costs ~1 s of start-up per worker.
 import type { KafkaInput } from './kafka-input.ts';
-import type { KafkaTargets } from './kafka-output.ts';
 import { type BatchResult, compilePipeline, type Pipeline } from './pipeline.ts';
 import { type JobPlan, planJobs } from './plan.ts';
 import { ownerOf } from './splits.ts';
@@ -66,6 +58,8 @@ export interface WorkerOptions {
   catalog: PartitionRegistrar;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /** Builds the sinks' writers (default: the registry's); protocol tests pass fakes. */
+  sinkWriters?: typeof createSinkWriters;
   /** Test hook: called after each checkpoint commit. */
   onCheckpoint?: (m: Manifest) => void;
   /** Plain status lines (waiting for a broker, skipped offset commits). */
@@ -78,16 +72,6 @@ export interface Progress {
   bytesRead: number;
   checkpoints: number;
   filesCommitted: number;
-}
-
-export interface HiveTarget {
-  sink: string;
-  table: string;
-  database: string;
-  hiveTable: string;
-  location: string;
-  partitionedBy: string[];
-  loader: TableLoader;
 }
 
 /** A worker that could not start because of its configuration: retrying does not help. */
@@ -115,31 +99,12 @@ function stallForTest(n: number): void {
   if (at === n && ms! > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-export function hiveTargets(project: Project, source: string): Omit<HiveTarget, 'loader'>[] {
-  const tablesOfSource = new Set(project.tables.filter((t) => t.config.source === source).map((t) => t.name));
-  const out: Omit<HiveTarget, 'loader'>[] = [];
-  for (const sink of project.sinks) {
-    const hive = sink.config.hive;
-    if (!hive || !tablesOfSource.has(sink.config.table)) continue;
-    // The same resolution as the DDL and validation: a relative `location` is under the project folder.
-    const target = hiveTarget(project, sink.name, hive);
-    out.push({
-      sink: sink.name,
-      table: sink.config.table,
-      database: target.database,
-      hiveTable: target.table,
-      location: target.location,
-      partitionedBy: hive.partitioned_by,
-    });
+/** Test hook: WEIR_TEST_FAIL=<worker>:<records> fails that worker once it has read that many records. */
+function failForTest(worker: number, recordsRead: number): void {
+  const [who, after] = (process.env.WEIR_TEST_FAIL ?? '').split(':').map(Number);
+  if (who === worker && after! > 0 && recordsRead >= after!) {
+    throw new Error(`worker ${worker} failed on purpose after ${recordsRead} records (WEIR_TEST_FAIL)`);
   }
-  return out;
-}
-
-export { sinkColumns };
-
-/** The partition folder is the final file's folder (loader layout: <location>/<k=v>/.../part-*). */
-function partitionLocation(final: string): string {
-  return final.slice(0, final.lastIndexOf('/'));
 }
 
 /** Runs `fn` calls one at a time: batches and rebalance checkpoints never interleave. */
@@ -171,7 +136,6 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
   const exclusive = serializer();
 
   let pipeline: Pipeline;
-  let kafka: KafkaTargets | undefined;
   try {
     pipeline = await compilePipeline(project, source, { sinks: (s) => job.sinks.includes(s.name) });
   } catch (e) {
@@ -200,68 +164,22 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
       time: Date.now(),
     });
   };
+  const jobSinks = project.sinks.filter((s) => job.sinks.includes(s.name));
+  let writers: SinkWriter[];
   try {
-    const usesKafka = project.sinks.some((s) => job.sinks.includes(s.name) && s.config.kafka);
-    const { createKafkaTargets } = usesKafka
-      ? await import('./kafka-output.ts')
-      : { createKafkaTargets: null };
-    kafka = await createKafkaTargets?.({
-      project,
-      job,
-      worker,
-      log,
-      onRowError: onSinkError,
-    });
+    writers = await (opts.sinkWriters ?? createSinkWriters)(
+      jobSinks,
+      { project, job, worker, filePrefix: prefix, catalog: opts.catalog, log },
+      { errors: job.errors },
+    );
   } catch (e) {
     await pipeline.close();
     throw new WorkerSetupError((e as Error).message, { cause: e });
   }
-
-  /** The rows being loaded and where each came from, for a row a Hive loader cannot place (rare). */
-  let loading: { rows: object[]; origins: SourcePosition[] } = { rows: [], origins: [] };
-  const originOf = (row: object): SourcePosition =>
-    loading.origins[loading.rows.indexOf(row)] ?? { split: '', offset: -1 };
-  const targets: HiveTarget[] = hiveTargets(project, source)
-    .filter((t) => job.sinks.includes(t.sink))
-    .map((t) => {
-      const sink = project.sinks.find((s) => s.name === t.sink)!.config.hive!;
-      return {
-        ...t,
-        loader: createTableLoader({
-          location: t.location,
-          columns: sinkColumns(project, t.sink),
-          partitionedBy: t.partitionedBy,
-          format: sink.format,
-          compression: sink.compression,
-          rolling: sink.rolling,
-          filePrefix: prefix,
-          onRowError: (row, error) => onSinkError(t.sink, originOf(row), error),
-        }),
-      };
-    });
-  const errorLoader = job.errors
-    ? createTableLoader({
-        location: errorStoreLocation(project.warehouse, project.config.errors.location),
-        columns: ERROR_COLUMNS,
-        partitionedBy: ERROR_PARTITIONS,
-        format: 'json',
-        compression: 'none',
-        rolling: { max_bytes: 64 * 1024 * 1024, max_rows: 1_000_000, max_seconds: 3600 },
-        filePrefix: prefix,
-      })
-    : undefined;
-
-  /** The partitioned target whose table folder holds a partition folder (a map lookup, not a scan). */
-  const byLocation = new Map(targets.filter((t) => t.partitionedBy.length > 0).map((t) => [t.location, t]));
-  const targetAt = (
-    partitionDir: string,
-    values: Record<string, string>,
-  ): (typeof targets)[number] | undefined => {
-    let dir = partitionDir;
-    for (let i = Object.keys(values).length; i > 0 && dir.includes('/'); i--)
-      dir = dir.slice(0, dir.lastIndexOf('/'));
-    return byLocation.get(dir);
-  };
+  const writerOf = new Map<string, SinkWriter>();
+  for (const w of writers) for (const sink of w.sinks) writerOf.set(sink, w);
+  const errorStore = writerOf.get(ERROR_STORE);
+  const transactional = job.delivery === 'transactions';
 
   let kafkaInput: KafkaInput | undefined;
   let input: SourceInput;
@@ -276,7 +194,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
         group: job.group!,
         worker,
         checkpointDir: opts.checkpointDir,
-        positionsFromKafka: kafka?.transactional ?? false,
+        positionsFromKafka: transactional,
         untilEnd: opts.untilEnd ?? false,
         onRevoke: async () => {
           if (!finished) await exclusive(() => checkpoint());
@@ -295,12 +213,22 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
       });
     }
   } catch (e) {
-    await kafka?.close();
+    await Promise.allSettled(writers.map((w) => w.close()));
     await pipeline.close();
     throw e;
   }
 
-  let rolled: PendingFileRef[] = [];
+  /** What writers closed after a batch (rolling), committed at the next checkpoint. */
+  let rolled = new Map<SinkWriter, Committables>();
+  const roll = (w: SinkWriter, c: Committables) => {
+    if (c.files.length === 0 && c.partitions.length === 0) return;
+    const had = rolled.get(w);
+    rolled.set(
+      w,
+      had ? { files: [...had.files, ...c.files], partitions: [...had.partitions, ...c.partitions] } : c,
+    );
+  };
+  const rolledFiles = () => [...rolled.values()].flatMap((c) => c.files);
   /** The batch read last, being processed; loaded by the next step or checkpoint. */
   let processing: Promise<Processed> | undefined;
   const progress: Progress = { worker, recordsRead: 0, bytesRead: 0, checkpoints: 0, filesCommitted: 0 };
@@ -320,16 +248,12 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     if (lost) throw new PartitionsLostError(`worker ${worker} gave up its uncommitted work: ${lost}`);
     const generation = kafkaInput?.generation() ?? 0;
     stallForTest(progress.checkpoints + 1);
-    const pending: PendingFileRef[] = [...rolled];
+    for (const w of writers) roll(w, await w.prepareCommit({ onlyDue: false }));
+    const committing = rolled;
+    const pending = rolledFiles();
     const partitions = new Map<string, PartitionRef>();
-    for (const t of targets) pending.push(...(await t.loader.prepareCommit()));
-    if (errorLoader) pending.push(...(await errorLoader.prepareCommit()));
-    for (const f of pending) {
-      const location = partitionLocation(f.final);
-      const t = targetAt(location, f.partition);
-      if (!t || partitions.has(location)) continue;
-      partitions.set(location, { database: t.database, table: t.hiveTable, values: f.partition, location });
-    }
+    for (const c of committing.values())
+      for (const p of c.partitions) if (!partitions.has(p.location)) partitions.set(p.location, p);
     expireDated(counters, project.config.counters.dated_ttl_days);
     const now = input.positions();
     positions = { ...positions, ...now };
@@ -356,14 +280,12 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
       await Promise.allSettled(pending.map((f) => rm(f.inProgress, { force: true })));
       throw new PartitionsLostError(`worker ${worker} gave up its uncommitted work: ${e.message}`);
     }
-    rolled = [];
-    await commitFiles(pending);
+    rolled = new Map();
+    const offsets: Record<string, number> = {};
+    for (const [split, p] of Object.entries(now)) offsets[split] = p.offset;
+    const at = { positions: offsets, ...(kafkaInput ? { group: kafkaInput.groupMetadata() } : {}) };
+    for (const w of writers) await w.commit(committing.get(w) ?? { files: [], partitions: [] }, at);
     if (manifest.partitions.length > 0) await opts.catalog.addPartitions(manifest.partitions);
-    if (kafka?.transactional && kafkaInput) {
-      const offsets: Record<string, number> = {};
-      for (const [split, p] of Object.entries(now)) offsets[split] = p.offset;
-      await kafka.commit(offsets, kafkaInput.groupMetadata());
-    }
     lastCheckpoint = Date.now();
     dirty = false;
     progress.checkpoints++;
@@ -375,17 +297,21 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
   /** Loads a processed batch: rows into the sinks, failures into the error store, counters. */
   async function load({ batch, result }: Processed): Promise<void> {
     inFlight = batch.records;
-    for (const t of targets) {
-      const rows = result.rows.get(t.sink);
-      if (!rows || rows.length === 0) continue;
-      loading = { rows, origins: result.origins.get(t.sink) ?? [] };
-      await t.loader.write(rows);
+    for (const sink of jobSinks) {
+      const rows = result.rows.get(sink.name);
+      const writer = writerOf.get(sink.name);
+      if (!rows || rows.length === 0 || !writer) continue;
+      const origins = result.origins.get(sink.name) ?? [];
+      for (const { index, error } of await writer.write(sink.name, rows, origins))
+        onSinkError(sink.name, origins[index] ?? { split: '', offset: -1 }, error);
     }
-    loading = { rows: [], origins: [] };
-    if (kafka) await kafka.write(result.rows, result.origins);
     inFlight = [];
     const errors = [...batch.errors, ...result.errors, ...sinkErrors.splice(0)];
-    if (errors.length > 0 && errorLoader) await errorLoader.write(errors.map(errorRow));
+    if (errors.length > 0 && errorStore) {
+      const lost = await errorStore.write(ERROR_STORE, errors.map(errorRow), []);
+      if (lost.length > 0)
+        throw new Error(`the error store refused an error record: ${lost[0]!.error.message}`);
+    }
     for (const [sink, n] of refused) {
       const c = result.counters.sinks[sink];
       if (!c) continue;
@@ -396,7 +322,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     addCounters(counters, result.counters, batch.read);
     if (batch.errors.length > 0) counters.sourceErrors = (counters.sourceErrors ?? 0) + batch.errors.length;
     progress.recordsRead += batch.read;
-    for (const t of targets) rolled.push(...(await t.loader.prepareCommit({ onlyDue: true })));
+    for (const w of writers) roll(w, await w.prepareCommit({ onlyDue: true }));
   }
 
   /** Loads the batch still in flight, if any: before a checkpoint, every batch read is loaded. */
@@ -430,7 +356,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
   // A member without partitions (more workers than partitions) has nothing to commit: no manifest
   // rewritten every interval.
   const idleMember = () =>
-    kafkaInput !== undefined && !dirty && rolled.length === 0 && Object.keys(kafkaInput.owned()).length === 0;
+    kafkaInput !== undefined && !dirty && rolled.size === 0 && Object.keys(kafkaInput.owned()).length === 0;
   const due = () =>
     (dirty || kafkaInput !== undefined) && Date.now() - lastCheckpoint >= intervalMs && !idleMember();
   let failed = true;
@@ -438,6 +364,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     for (;;) {
       if (opts.signal?.aborted) break;
       const got = await exclusive(step);
+      failForTest(worker, progress.recordsRead);
       if (due()) await input.acknowledge(await exclusive(checkpoint));
       opts.onProgress?.(progress);
       if (!got) {
@@ -452,13 +379,12 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     if (failed) {
       // Everything since the last checkpoint is dropped; a restart reads it again.
       await Promise.allSettled([
-        ...targets.map((t) => t.loader.abort()),
-        errorLoader?.abort(),
-        ...rolled.map((f) => rm(f.inProgress, { force: true })),
+        ...writers.map((w) => w.abort()),
+        ...rolledFiles().map((f) => rm(f.inProgress, { force: true })),
       ]);
     }
     await input.close();
-    await kafka?.close();
+    await Promise.allSettled(writers.map((w) => w.close()));
     await pipeline.close();
   }
   return counters;

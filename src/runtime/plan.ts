@@ -59,7 +59,7 @@ export function planJobs(project: Project): JobPlan[] {
     const sinks = sinksOfSource(project, source);
     const group = config.kafka?.group;
     if (config.kafka?.separate_realtime) {
-      const hive = sinks.filter((s) => s.config.hive);
+      const hive = sinks.filter((s) => !s.config.kafka);
       const kafka = sinks.filter((s) => s.config.kafka);
       jobs.push({
         name: source,

@@ -10,10 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type { Project } from '../config/project.ts';
 import { listSplits, resolveFiles } from '../connectors/files/source.ts';
-import { type Catalog, localCatalog } from '../connectors/warehouse/catalog.ts';
-import { commitFiles, deleteOrphans } from '../connectors/warehouse/commit.ts';
 import { type Counters, sumCounters } from '../metrics/counters.ts';
-import { printType } from '../types/print.ts';
+import { type Catalog, recoverSinks, registerPartitions, registerTables } from '../sinks/recovery.ts';
 import {
   checkpointDir,
   type Manifest,
@@ -21,11 +19,11 @@ import {
   type PartitionRef,
   readManifests,
 } from './checkpoint.ts';
-import { errorStoreLocation } from './errorstore.ts';
-import { hiveTargets, type Progress, runWorker, sinkColumns, WorkerSetupError } from './job.ts';
+import { type Progress, runWorker, WorkerSetupError } from './job.ts';
 import { acquireRunLock, type RunLock } from './lock.ts';
 import { isRealtimeJob, type JobPlan, planJobs } from './plan.ts';
 import { assignSplits } from './splits.ts';
+import type { FromWorker, ThreadStart, ToWorker } from './thread-messages.ts';
 
 export interface RunOptions {
   follow?: boolean;
@@ -61,44 +59,19 @@ export function checkpointRoot(project: Project): string {
   return project.config.checkpoint.dir ?? join(project.warehouse, '_weir', 'checkpoints');
 }
 
-/** Registers every hive sink's table in the catalog (idempotent; columns follow the schema). */
-async function registerTables(project: Project): Promise<Catalog> {
-  const catalog = localCatalog(project.warehouse);
-  for (const source of Object.keys(project.config.sources)) {
-    for (const t of hiveTargets(project, source)) {
-      const sink = project.sinks.find((s) => s.name === t.sink)!.config.hive!;
-      const columns = sinkColumns(project, t.sink);
-      await catalog.registerTable({
-        database: t.database,
-        table: t.hiveTable,
-        location: t.location,
-        format: sink.format,
-        columns: columns.map((c) => ({ name: c.name, type: printType(c.type) })),
-        partitionedBy: t.partitionedBy,
-      });
-    }
-  }
-  return catalog;
-}
-
 /**
  * Completes whatever a crash interrupted: every last manifest's files are committed and its partitions
  * registered (both idempotent); in-progress files no manifest names are deleted.
  */
 export async function recover(project: Project, catalog: Catalog): Promise<void> {
   const root = checkpointRoot(project);
-  const locations = new Set<string>([errorStoreLocation(project.warehouse, project.config.errors.location)]);
-  for (const job of planJobs(project)) {
-    for (const manifest of await readManifests(root, job.name)) {
-      await commitFiles(manifest.pending);
-      await registerPartitions(catalog, manifest.partitions);
-    }
-    for (const t of hiveTargets(project, job.source)) locations.add(t.location);
-  }
+  const manifests = [];
+  for (const job of planJobs(project)) manifests.push(...(await readManifests(root, job.name)));
   // In-progress files of runs still going (another `weir run` of this project) are not orphans.
   const live = await liveRuns(root);
-  const spare = (name: string) => live.some((id) => name.startsWith(`.part-${id}`));
-  for (const location of locations) await deleteOrphans(location, new Set(), spare);
+  await recoverSinks(project, catalog, manifests, (name) =>
+    live.some((id) => name.startsWith(`.part-${id}`)),
+  );
 }
 
 function liveDir(root: string): string {
@@ -134,22 +107,6 @@ async function markLive(root: string, runId: string): Promise<() => Promise<void
   const path = join(liveDir(root), runId);
   await writeFile(path, JSON.stringify({ pid: process.pid, host: hostname() }));
   return () => rm(path, { force: true });
-}
-
-/** Adds partitions to the catalog, one call per table. */
-export async function registerPartitions(catalog: Catalog, partitions: PartitionRef[]): Promise<void> {
-  const byTable = new Map<string, PartitionRef[]>();
-  for (const p of partitions) {
-    const key = `${p.database}.${p.table}`;
-    byTable.set(key, [...(byTable.get(key) ?? []), p]);
-  }
-  for (const list of byTable.values()) {
-    await catalog.addPartitions(
-      list[0].database,
-      list[0].table,
-      list.map((p) => ({ values: p.values, location: p.location })),
-    );
-  }
 }
 
 /** The splits of a files source as listed now; stdin is one split. */
@@ -219,6 +176,10 @@ async function runJobs(
     },
   };
   const kafkaWorkerId = opts.workerId ?? randomInt(1, 2 ** 31 - 1);
+  // The first worker of any job to fail stops all the others (see allOrStop).
+  const stopAll = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, stopAll.signal]) : stopAll.signal;
+  const workerOpts: RunOptions = { ...opts, signal };
 
   const jobs = planJobs(project).map(async (job) => {
     const config = project.config.sources[job.source]!;
@@ -241,13 +202,13 @@ async function runJobs(
       const workers = opts.workers ?? 1;
       summary.sources[job.name] = { workers, splits: 0 };
       ran = Array.from({ length: workers }, (_, i) => kafkaWorkerId + i);
-      await Promise.all(
+      await allOrStop(
         ran.map(async (worker) => {
           results.push(
             await superviseKafkaWorker(
               job,
               worker,
-              opts,
+              workerOpts,
               async () =>
                 (await readManifests(root, job.name)).find((m) => m.worker === worker)?.counters ??
                 sumCounters([]),
@@ -260,13 +221,14 @@ async function runJobs(
                   untilEnd: opts.untilEnd ?? false,
                   previous: (await readManifests(root, job.name)).find((m) => m.worker === worker),
                   catalog: registrar,
-                  ...(opts.signal ? { signal: opts.signal } : {}),
+                  signal,
                   onProgress: (p) => opts.onProgress?.(job.name, p),
                   ...(opts.log ? { log: opts.log } : {}),
                 }),
             ),
           );
         }),
+        stopAll,
       );
     } else {
       const listed = await splitsOf(project, job.source);
@@ -285,20 +247,22 @@ async function runJobs(
             worker: 0,
             previous: previousOf(0),
             catalog: registrar,
-            signal: opts.signal,
+            signal,
             onProgress: (p) => opts.onProgress?.(job.name, p),
           }),
         );
       } else {
-        await Promise.all(
+        await allOrStop(
           ran.map((w) =>
             runInThread(
               { ...base, workers, assignment, worker: w, previous: previousOf(w) },
               registrar,
               opts,
+              signal,
               (c) => results.push(c),
             ),
           ),
+          stopAll,
         );
       }
     }
@@ -308,7 +272,7 @@ async function runJobs(
       if (!ran.includes(m.worker)) results.push(m.counters);
     return results.map((c) => ownCounters(job, c));
   });
-  const all = (await Promise.all(jobs)).flat();
+  const all = (await allOrStop(jobs, stopAll)).flat();
   summary.counters = sumCounters(all);
   summary.seconds = (Date.now() - started) / 1000;
   return summary;
@@ -352,59 +316,70 @@ async function superviseKafkaWorker(
   }
 }
 
-interface ThreadData {
-  project: Project;
-  source: string;
-  job: JobPlan;
-  worker: number;
-  workers: number;
-  runId: string;
-  follow: boolean;
-  batchSize: number;
-  checkpointDir: string;
-  positions: Map<string, { offset: number; line: number }>;
-  assignment?: Map<string, number>;
-  previous?: Manifest;
-}
-
 function runInThread(
-  data: ThreadData,
+  data: Omit<ThreadStart, 'project'> & { project: Project },
   registrar: { addPartitions(p: PartitionRef[]): Promise<void> },
   opts: RunOptions,
+  signal: AbortSignal,
   done: (c: Counters) => void,
 ): Promise<void> {
-  let failure: string | undefined;
+  let failure: Extract<FromWorker, { type: 'failed' }> | undefined;
+  const { project } = data;
+  const start: ThreadStart = {
+    ...data,
+    project: { dir: project.dir, text: project.text, version: project.version },
+  };
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./worker-thread.ts', import.meta.url), {
-      workerData: { ...data, project: { dir: data.project.dir } },
+      workerData: start,
       resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
-    const stop = () => worker.postMessage({ type: 'stop' });
-    opts.signal?.addEventListener('abort', stop, { once: true });
-    worker.on('message', async (msg) => {
+    const send = (msg: ToWorker) => worker.postMessage(msg);
+    const stop = () => send({ type: 'stop' });
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+    worker.on('message', async (msg: FromWorker) => {
       if (msg.type === 'partitions') {
         try {
           await registrar.addPartitions(msg.partitions);
-          worker.postMessage({ type: 'ack', id: msg.id });
+          send({ type: 'ack', id: msg.id });
         } catch (e) {
-          worker.postMessage({ type: 'ack', id: msg.id, error: String(e) });
+          send({ type: 'ack', id: msg.id, error: String(e) });
         }
       } else if (msg.type === 'progress') {
         opts.onProgress?.(data.source, msg.progress);
       } else if (msg.type === 'done') {
         done(msg.counters);
       } else if (msg.type === 'failed') {
-        failure = msg.message;
+        failure = msg;
       }
     });
     worker.on('error', reject);
     worker.on('exit', (code) => {
-      opts.signal?.removeEventListener('abort', stop);
-      if (code === 0) resolve();
-      else
-        reject(
-          new Error(failure ?? `worker ${data.worker} of source ${data.source} stopped with code ${code}`),
-        );
+      signal.removeEventListener('abort', stop);
+      if (failure?.kind === 'setup') reject(new WorkerSetupError(failure.message));
+      else if (failure) reject(new Error(failure.message));
+      else if (code === 0) resolve();
+      else reject(new Error(`worker ${data.worker} of source ${data.source} stopped with code ${code}`));
     });
   });
+}
+
+/**
+ * Runs a job's workers together. The first to fail stops the others through `stopAll`: each
+ * finishes its batch and takes a last checkpoint, so nothing is left half written; then the first
+ * failure is thrown.
+ */
+async function allOrStop<T>(tasks: Promise<T>[], stopAll: AbortController): Promise<T[]> {
+  const settled = await Promise.allSettled(
+    tasks.map((t) =>
+      t.catch((e: unknown) => {
+        stopAll.abort();
+        throw e;
+      }),
+    ),
+  );
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
 }

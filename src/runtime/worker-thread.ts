@@ -1,18 +1,20 @@
-// Entry of a worker thread: loads the project itself and runs one worker of a job.
-// Catalog updates are sent to the main thread, which applies them one at a time.
+// Entry of a worker thread: builds the project from the config text the main thread validated and
+// runs one worker of a job. Catalog updates are sent to the main thread, which applies them one at
+// a time. Messages: thread-messages.ts.
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadProject } from '../config/load.ts';
+import { loadProjectFromText } from '../config/load.ts';
 import type { PartitionRef } from './checkpoint.ts';
 import { explainError } from './io-errors.ts';
-import { runWorker } from './job.ts';
+import { runWorker, WorkerSetupError } from './job.ts';
+import type { FromWorker, ThreadStart, ToWorker } from './thread-messages.ts';
 
 const port = parentPort!;
-const loaded = await loadProject(workerData.project.dir);
-if (!loaded.ok) throw new Error(loaded.problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
+const start = workerData as ThreadStart;
+const send = (msg: FromWorker) => port.postMessage(msg);
 const abort = new AbortController();
 let nextId = 0;
 const waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
-port.on('message', (msg) => {
+port.on('message', (msg: ToWorker) => {
   if (msg.type === 'stop') abort.abort();
   else if (msg.type === 'ack') {
     const w = waiting.get(msg.id);
@@ -21,10 +23,14 @@ port.on('message', (msg) => {
     else w?.resolve();
   }
 });
-let counters: Awaited<ReturnType<typeof runWorker>>;
-try {
-  counters = await runWorker({
-    ...workerData,
+
+async function run() {
+  const loaded = await loadProjectFromText(start.project.text, start.project.dir);
+  if (!loaded.ok) {
+    throw new WorkerSetupError(loaded.problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
+  }
+  return runWorker({
+    ...start,
     project: loaded.project,
     signal: abort.signal,
     catalog: {
@@ -32,17 +38,21 @@ try {
         const id = nextId++;
         return new Promise<void>((resolve, reject) => {
           waiting.set(id, { resolve, reject });
-          port.postMessage({ type: 'partitions', id, partitions });
+          send({ type: 'partitions', id, partitions });
         });
       },
     },
-    onProgress: (progress) => port.postMessage({ type: 'progress', progress }),
+    onProgress: (progress) => send({ type: 'progress', progress }),
   });
+}
+
+try {
+  send({ type: 'done', counters: await run() });
 } catch (e) {
-  // Errors lose their errno code crossing threads: explain them here.
-  port.postMessage({ type: 'failed', message: explainError(e) });
+  // Errors lose their class and errno code crossing threads: explain them here, keep the kind.
+  send({ type: 'failed', kind: e instanceof WorkerSetupError ? 'setup' : 'fatal', message: explainError(e) });
   port.close();
+  // Ends this thread only, after runWorker cleaned up; a client timer left behind cannot keep it.
   process.exit(1);
 }
-port.postMessage({ type: 'done', counters });
 port.close();

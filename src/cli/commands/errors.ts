@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { errorStoreLocation } from '../../runtime/errorstore.ts';
+import { errorStoreLocation } from '../../sinks/errors/store.ts';
 import { parseCommandArgs } from '../args.ts';
 import { loadOrReport } from '../load.ts';
 import { table } from '../summary.ts';

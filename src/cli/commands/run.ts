@@ -75,8 +75,11 @@ export async function run(args: string[]): Promise<number> {
         }
       },
     });
-    if (values.json) console.log(JSON.stringify(summary, null, 2));
-    else printSummary(project, summary.counters, summary.seconds);
+    // Rows of a console sink own standard output (for pipes): the summary then goes to stderr.
+    const stdoutTaken = project.sinks.some((s) => s.config.console && s.config.console.path === undefined);
+    const print = stdoutTaken ? console.error : console.log;
+    if (values.json) print(JSON.stringify(summary, null, 2));
+    else printSummary(project, summary.counters, summary.seconds, print);
     return 0;
   } catch (e) {
     if (e instanceof RunLockedError) {

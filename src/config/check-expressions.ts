@@ -1,11 +1,12 @@
 // Load-time check of every expression of a project (derive, drop_when, counters, sink `when`):
 // each one that does not compile becomes a config problem with its path, e.g.
 // `tables.login.drop_when: unknown field "sever_id" at column 1 (did you mean server_id?)`.
-import type { Problem } from '../config/problems.ts';
-import { formatPath } from '../config/problems.ts';
-import type { Project } from '../config/project.ts';
+
 import { compileExpr } from '../expr/index.ts';
 import { ConfigPathError, compileCondition } from '../stages/splitter/condition.ts';
+import type { Problem } from './problems.ts';
+import { formatPath } from './problems.ts';
+import type { Project } from './project.ts';
 
 function attempt(problems: Problem[], path: string, compile: () => unknown): void {
   try {

@@ -5,40 +5,23 @@
 //                  read_committed consumers).
 //   at-least-once: an idempotent producer per sink; every message carries a deterministic
 //                  `weir-record-id` header (<split>:<offset>:<n>) so consumers can drop repeats.
-import type { Project } from '../config/project.ts';
-import { createTopic, topicExists } from '../connectors/kafka/admin.ts';
-import { prepareAvroSink } from '../connectors/kafka/confluent.ts';
-import type { KafkaGroupMetadata } from '../connectors/kafka/consumer.ts';
-import { encodeJsonRow, keyColumns } from '../connectors/kafka/json.ts';
+import type { Project } from '../../config/project.ts';
+import { createTopic, topicExists } from '../../connectors/kafka/admin.ts';
+import { prepareAvroSink } from '../../connectors/kafka/confluent.ts';
+import type { KafkaGroupMetadata } from '../../connectors/kafka/consumer.ts';
+import { encodeJsonRow, keyColumns } from '../../connectors/kafka/json.ts';
 import {
   createKafkaSink,
   type KafkaCompression,
   type KafkaMessage,
   type KafkaSink,
-} from '../connectors/kafka/producer.ts';
-import { StageError } from '../core/errors.ts';
-import type { Row, SourcePosition } from '../core/record.ts';
-import { sinkColumns } from './columns.ts';
-import type { JobPlan } from './plan.ts';
+} from '../../connectors/kafka/producer.ts';
+import { StageError } from '../../core/errors.ts';
+import type { Row } from '../../core/record.ts';
+import { sinkColumns } from '../columns.ts';
+import type { Committables, RowError, SinkContext, SinkKind, SinkWriter } from '../contract.ts';
 
 export const RECORD_ID_HEADER = 'weir-record-id';
-
-export interface KafkaTargets {
-  readonly transactional: boolean;
-  /** Sends one batch's rows (rows and origins per sink name); a row that cannot be encoded goes to `onRowError`. */
-  write(rows: Map<string, Row[]>, origins: Map<string, SourcePosition[]>): Promise<void>;
-  /** Transactional: commits the open transaction (opening one if needed) with these next-offsets. */
-  commit(positions: Record<string, number>, group: KafkaGroupMetadata): Promise<void>;
-  close(): Promise<void>;
-}
-
-export interface KafkaTargetsOptions {
-  project: Project;
-  job: JobPlan;
-  worker: number;
-  onRowError(sink: string, origin: SourcePosition, error: StageError): void;
-  log?: (line: string) => void;
-}
 
 /**
  * A sink's topic must exist before the job writes to it (a producer to a missing topic retries
@@ -79,16 +62,25 @@ interface Target {
 }
 
 /**
- * Prepares every Kafka sink of the job. Avro sinks register their schema here: an incompatible
- * change throws (naming the sink and field) before anything is written.
+ * Every Kafka sink of the job, as one writer (a transactional job has one producer for all its
+ * topics). Avro sinks register their schema here: an incompatible change throws (naming the sink
+ * and field) before anything is written.
  */
-export async function createKafkaTargets(opts: KafkaTargetsOptions): Promise<KafkaTargets | undefined> {
-  const { project, job } = opts;
-  const sinks = project.sinks.filter((s) => job.sinks.includes(s.name) && s.config.kafka);
-  if (sinks.length === 0) return undefined;
+export const kafkaSinks: SinkKind = {
+  key: 'kafka',
+  async create(sinks, ctx) {
+    return sinks.length === 0 ? [] : [await createKafkaWriter(sinks, ctx)];
+  },
+};
+
+async function createKafkaWriter(
+  sinks: SinkContext['project']['sinks'],
+  ctx: SinkContext,
+): Promise<SinkWriter> {
+  const { project, job, worker } = ctx;
   const transactional = job.delivery === 'transactions';
-  const targets: Target[] = [];
-  for (const sink of sinks) await ensureTopic(sink.name, sink.config.kafka!, opts.log);
+  const targets = new Map<string, Target>();
+  for (const sink of sinks) await ensureTopic(sink.name, sink.config.kafka!, ctx.log);
   for (const sink of sinks) {
     const cfg = sink.config.kafka!;
     const columns = sinkColumns(project, sink.name);
@@ -116,10 +108,10 @@ export async function createKafkaTargets(opts: KafkaTargetsOptions): Promise<Kaf
         brokers: cfg.brokers,
         topic: cfg.topic,
         compression: cfg.compression,
-        clientId: `weir-${job.name}-w${opts.worker}-${sink.name}`,
+        clientId: `weir-${job.name}-w${worker}-${sink.name}`,
       });
     }
-    targets.push(target);
+    targets.set(sink.name, target);
   }
   const first = sinks[0]!.config.kafka!;
   const txProducer = transactional
@@ -128,8 +120,8 @@ export async function createKafkaTargets(opts: KafkaTargetsOptions): Promise<Kaf
         topic: first.topic,
         compression: 'none',
         // Stable per job and worker id: a restarted worker fences its earlier self.
-        transactional: { id: `weir-${job.group}-${job.name}-w${opts.worker}` },
-        clientId: `weir-${job.name}-w${opts.worker}-tx`,
+        transactional: { id: `weir-${job.group}-${job.name}-w${worker}` },
+        clientId: `weir-${job.name}-w${worker}-tx`,
       })
     : undefined;
   let open = false;
@@ -139,50 +131,60 @@ export async function createKafkaTargets(opts: KafkaTargetsOptions): Promise<Kaf
       open = true;
     }
   }
+  // A record's rows across the batch's sinks are numbered 0, 1, ... in its `weir-record-id`;
+  // the numbering starts again with each batch (prepareCommit follows every batch).
+  let ordinals = new Map<string, number>();
 
   return {
-    transactional,
-    async write(rows, origins) {
-      const ordinals = new Map<string, number>();
-      for (const t of targets) {
-        const list = rows.get(t.sink);
-        if (!list || list.length === 0) continue;
-        const from = origins.get(t.sink) ?? [];
-        const messages: KafkaMessage[] = [];
-        list.forEach((row, i) => {
-          const origin = from[i] ?? { split: '', offset: -1 };
-          const at = `${origin.split}:${origin.offset}`;
-          const n = ordinals.get(at) ?? 0;
-          ordinals.set(at, n + 1);
-          try {
-            const m: KafkaMessage = { topic: t.topic, value: t.encode(row) };
-            if (t.key) m.key = t.key(row);
-            if (!transactional) m.headers = { [RECORD_ID_HEADER]: `${at}:${n}` };
-            messages.push(m);
-          } catch (e) {
-            const err =
-              e instanceof StageError
-                ? e
-                : new StageError('SINK', `sink ${t.sink}: ${(e as Error).message}`, { cause: e });
-            opts.onRowError(t.sink, origin, err);
-          }
-        });
-        if (messages.length === 0) continue;
-        if (txProducer) {
-          await begin();
-          await txProducer.send(messages, { compression: t.compression });
-        } else await t.producer!.send(messages);
-      }
+    sinks: sinks.map((s) => s.name),
+    async write(sink, rows, origins) {
+      const t = targets.get(sink)!;
+      const refused: RowError[] = [];
+      const messages: KafkaMessage[] = [];
+      rows.forEach((row, i) => {
+        const origin = origins[i] ?? { split: '', offset: -1 };
+        const at = `${origin.split}:${origin.offset}`;
+        const n = ordinals.get(at) ?? 0;
+        ordinals.set(at, n + 1);
+        try {
+          const m: KafkaMessage = { topic: t.topic, value: t.encode(row) };
+          if (t.key) m.key = t.key(row);
+          if (!transactional) m.headers = { [RECORD_ID_HEADER]: `${at}:${n}` };
+          messages.push(m);
+        } catch (e) {
+          const error =
+            e instanceof StageError
+              ? e
+              : new StageError('SINK', `sink ${t.sink}: ${(e as Error).message}`, { cause: e });
+          refused.push({ index: i, error });
+        }
+      });
+      if (messages.length === 0) return refused;
+      if (txProducer) {
+        await begin();
+        await txProducer.send(messages, { compression: t.compression });
+      } else await t.producer!.send(messages);
+      return refused;
     },
-    async commit(positions, group) {
-      if (!txProducer || (!open && Object.keys(positions).length === 0)) return;
+    async prepareCommit(): Promise<Committables> {
+      ordinals = new Map();
+      return { files: [], partitions: [] };
+    },
+    /** Transactional: commits the open transaction (opening one if needed) with the source's next offsets. */
+    async commit(_c, at) {
+      if (!txProducer || at.group === undefined) return;
+      if (!open && Object.keys(at.positions).length === 0) return;
       await begin();
-      await txProducer.sendOffsetsToTransaction(group, positions);
+      await txProducer.sendOffsetsToTransaction(at.group as KafkaGroupMetadata, at.positions);
       await txProducer.commitTransaction();
       open = false;
     },
+    // Not committed means not visible to read_committed consumers; the next run sends it again.
+    abort: async () => {},
     async close() {
-      const all = [txProducer, ...targets.map((t) => t.producer)].filter((p): p is KafkaSink => Boolean(p));
+      const all = [txProducer, ...[...targets.values()].map((t) => t.producer)].filter((p): p is KafkaSink =>
+        Boolean(p),
+      );
       await Promise.allSettled(all.map((p) => p.close()));
     },
   };

@@ -1,9 +1,9 @@
 // The error store: error records as JSON lines under <errors>/dt=<day>/code=<code>/, written and
 // committed with the same checkpoint as the data they were diverted from.
 import { join } from 'node:path';
-import type { ErrorRecord } from '../core/errors.ts';
-import type { Row } from '../core/record.ts';
-import type { Column, LogicalType } from '../core/types.ts';
+import type { ErrorRecord } from '../../core/errors.ts';
+import type { Row } from '../../core/record.ts';
+import type { Column, LogicalType } from '../../core/types.ts';
 
 const t = (kind: 'STRING' | 'BIGINT' | 'BINARY'): LogicalType => ({ kind, nullable: true });
 const col = (name: string, type: LogicalType, comment: string): Column => ({

@@ -1,0 +1,90 @@
+// The first worker of a run to fail stops its siblings cleanly (run.ts allOrStop): each finishes
+// its batch and takes a last checkpoint, so the failed run leaves no half-written file and what it
+// committed is consistent; the next run loads the rest exactly once. Rows are read back by DuckDB.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { loadProject } from '../../src/config/load.ts';
+import { openWarehouse } from '../../src/connectors/warehouse/sql.ts';
+import { readManifests } from '../../src/runtime/checkpoint.ts';
+import { checkpointRoot } from '../../src/runtime/run.ts';
+
+const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
+const PER_FILE = 200_000;
+const CONFIG = `
+warehouse: ./warehouse
+checkpoint: { interval_seconds: 0.2 }
+sources:
+  events:
+    files: { path: "data/*.log" }
+tables:
+  t:
+    source: events
+    parser: { json: {} }
+    schema: { id: BIGINT NOT NULL }
+sinks:
+  t: { table: t, hive: { database: db, format: parquet } }
+`;
+
+const dirs: string[] = [];
+after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+const lines = (from: number, n: number) =>
+  `${Array.from({ length: n }, (_, i) => `{"id":${from + i}}`).join('\n')}\n`;
+
+async function inProgressFiles(dir: string): Promise<string[]> {
+  const all = await readdir(join(dir, 'warehouse'), { recursive: true });
+  return all.filter((f) => f.endsWith('.inprogress'));
+}
+
+async function rows(dir: string): Promise<{ n: number; distinct: number }> {
+  const conn = await openWarehouse(join(dir, 'warehouse'));
+  try {
+    const [r] = (
+      await conn.runAndReadAll('SELECT count(*) AS n, count(DISTINCT id) AS d FROM db.t')
+    ).getRowObjectsJson();
+    return { n: Number(r!.n), distinct: Number(r!.d) };
+  } finally {
+    conn.closeSync();
+  }
+}
+
+test('a failing worker stops its sibling cleanly; the next run loads the rest exactly once', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'weir-sibling-stop-'));
+  dirs.push(dir);
+  await mkdir(join(dir, 'data'));
+  await writeFile(join(dir, 'weir.yaml'), CONFIG);
+  await writeFile(join(dir, 'data', 'a.log'), lines(0, PER_FILE));
+  await writeFile(join(dir, 'data', 'b.log'), lines(PER_FILE, PER_FILE));
+
+  const failed = spawnSync(process.execPath, [CLI, 'run', dir, '--workers', '2'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, WEIR_TEST_FAIL: '1:4096' },
+  });
+  assert.equal(failed.status, 1, failed.stderr);
+  assert.match(failed.stderr, /worker 1 failed on purpose after \d+ records/);
+  // Stopped, not killed: no in-progress file left behind, and the sibling did not run to its end.
+  assert.deepEqual(await inProgressFiles(dir), []);
+  const loaded = await loadProject(dir);
+  assert.ok(loaded.ok);
+  const manifests = await readManifests(checkpointRoot(loaded.project), 'events');
+  const sibling = manifests.find((m) => m.worker === 0);
+  assert.ok(sibling, 'the sibling took a checkpoint');
+  assert.ok(sibling.counters.recordsRead < PER_FILE, `the sibling read ${sibling.counters.recordsRead}`);
+  // What the failed run committed is what its manifests say.
+  const committed = manifests.reduce((n, m) => n + (m.counters.tables.t?.recordsOut ?? 0), 0);
+  assert.deepEqual(await rows(dir), { n: committed, distinct: committed });
+
+  const rerun = spawnSync(process.execPath, [CLI, 'run', dir, '--workers', '2'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(rerun.status, 0, rerun.stderr);
+  assert.deepEqual(await rows(dir), { n: 2 * PER_FILE, distinct: 2 * PER_FILE });
+});
