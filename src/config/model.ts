@@ -171,7 +171,9 @@ export const ColumnSpec = z
       format: z
         .union([z.string(), z.array(z.string())])
         .optional()
-        .describe('input format(s) for DATE/TIMESTAMP strings, e.g. yyyy-MM-dd HH:mm:ss'),
+        .describe(
+          'input format(s) for DATE/TIMESTAMP strings, e.g. yyyy-MM-dd HH:mm:ss (letters and the rule for dates without a year: docs/functions.md)',
+        ),
       timezone: z.string().optional().describe('zone of zone-less timestamp strings (IANA name)'),
     }),
   ])

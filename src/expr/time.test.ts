@@ -121,3 +121,33 @@ test('typed mode: TIMESTAMP_LTZ and DATE values', () => {
   const now = compileExpr('now() > at', { fields });
   assert.equal(now.evaluate({ at }), true);
 });
+
+test('compileTimeFormat: a fraction has exactly the pattern width (.98 is not SSS)', () => {
+  const f = compileTimeFormat('yyyy-MM-dd HH:mm:ss.SSS');
+  assert.equal(f.parse('2026-01-02 03:04:05.980'), micros('2026-01-02T03:04:05.980Z'));
+  // HealthApp writes `:98`-style milliseconds of two digits: neither .980 nor 98 ms, but no match.
+  assert.equal(f.parse('2026-01-02 03:04:05.98'), null);
+  assert.equal(f.parse('2026-01-02 03:04:05.9801'), null);
+  const micro = compileTimeFormat('HH:mm:ss.SSSSSS');
+  assert.equal(micro.parse('00:00:01.000001'), 1_000_001);
+  assert.equal(micro.parse('00:00:01.001'), null);
+});
+
+test('compileTimeFormat: a date without a year takes the year that puts it at most a day ahead of the clock', () => {
+  const at = (iso: string) => () => Date.parse(iso);
+  const syslog = (now: string) => compileTimeFormat('MMM d HH:mm:ss', undefined, { now: at(now) });
+  // Never 1970: this year's date when it is not ahead of the clock.
+  assert.equal(syslog('2026-12-04T12:00:00Z').parse('Jul  1 09:00:00'), micros('2026-07-01T09:00:00Z'));
+  // Read just after the new year, December's lines are last year's.
+  assert.equal(syslog('2027-01-01T00:00:10Z').parse('Dec 31 23:59:59'), micros('2026-12-31T23:59:59Z'));
+  // Written a few seconds ahead of a clock that has not reached the new year: next year's.
+  assert.equal(syslog('2026-12-31T23:59:59Z').parse('Jan  1 00:00:05'), micros('2027-01-01T00:00:05Z'));
+  // A day that exists in no nearby year is no match, not another day.
+  assert.equal(syslog('2027-03-01T00:00:00Z').parse('Feb 29 10:00:00'), null);
+  // In the format's zone: 00:30 on Jan 1 in Shanghai is still Dec 31 in UTC.
+  const sh = compileTimeFormat('MM-dd HH:mm', 'Asia/Shanghai', { now: at('2026-12-31T16:30:00Z') });
+  assert.equal(sh.parse('01-01 00:30'), micros('2026-12-31T16:30:00Z'));
+  // With a year in the pattern, the clock plays no part.
+  const full = compileTimeFormat('yyyy MMM d', undefined, { now: at('2026-12-04T00:00:00Z') });
+  assert.equal(full.parse('1999 Jul 1'), micros('1999-07-01T00:00:00Z'));
+});

@@ -343,7 +343,12 @@ function formatOffset(offsetMs: number, letter: string, count: number): string {
  * `yyyy-MM-dd'T'HH:mm:ss`) once. `timezone` (IANA name or ±HH:mm; default UTC) is the zone wall
  * times are formatted in and parsed from. Throws an Error with a plain message on a bad pattern or zone.
  */
-export function compileTimeFormat(pattern: string, timezone?: string): TimeFormat {
+export function compileTimeFormat(
+  pattern: string,
+  timezone?: string,
+  opts: { now?: () => number } = {},
+): TimeFormat {
+  const now = opts.now ?? Date.now;
   const zone = timezone === undefined ? UTC : timeZone(timezone);
   const items = tokenizePattern(pattern);
   if (items.length === 0) throw new Error('the time format is empty');
@@ -394,6 +399,22 @@ export function compileTimeFormat(pattern: string, timezone?: string): TimeForma
   });
 
   const parser = compileParser(items, pattern);
+  /**
+   * The year of a date written without one: the latest of next year, this year and last year
+   * (in the format's zone) that puts it at most a day ahead of the clock. `Dec 31` read on
+   * January 1st is last year's; `Jan 1 00:00:05` read a few seconds before the new year is next year's.
+   */
+  const yearOf = (wallIn: (year: number) => number | null, offsetMs: number | null): number | null => {
+    const nowMicros = now() * 1000;
+    const nowWall =
+      offsetMs !== null ? nowMicros + offsetMs * 1000 : zone === UTC ? nowMicros : toWall(nowMicros, zone);
+    const thisYear = timestampFields(nowWall).y;
+    for (const year of [thisYear + 1, thisYear, thisYear - 1]) {
+      const wall = wallIn(year);
+      if (wall !== null && wall <= nowWall + YEARLESS_AHEAD_MICROS) return wall;
+    }
+    return null;
+  };
 
   return {
     format(micros) {
@@ -406,8 +427,10 @@ export function compileTimeFormat(pattern: string, timezone?: string): TimeForma
     parse(text) {
       const r = parser(text);
       if (r === null) return null;
-      if (r.offsetMs !== null) return r.wall - r.offsetMs * 1000;
-      return fromWall(r.wall, zone);
+      const wall = r.wallIn ? yearOf(r.wallIn, r.offsetMs) : r.wall;
+      if (wall === null) return null;
+      if (r.offsetMs !== null) return wall - r.offsetMs * 1000;
+      return fromWall(wall, zone);
     },
   };
 }
@@ -415,7 +438,12 @@ export function compileTimeFormat(pattern: string, timezone?: string): TimeForma
 interface Parsed {
   wall: number;
   offsetMs: number | null;
+  /** A date without a year (`MMM d HH:mm:ss`): the wall time in a given year (null: no such day). */
+  wallIn?: (year: number) => number | null;
 }
+
+/** How far ahead of the clock a date without a year may be and still be this year's (clock skew). */
+const YEARLESS_AHEAD_MICROS = 86_400 * MICROS_PER_SECOND;
 
 function compileParser(items: Item[], pattern: string): (text: string) => Parsed | null {
   const isNumericItem = (item: Item | undefined) =>
@@ -430,6 +458,9 @@ function compileParser(items: Item[], pattern: string): (text: string) => Parsed
   }));
   if (!items.some((i) => 'letter' in i))
     throw new Error(`the time format "${pattern}" has no date or time letters`);
+  const has = (letters: string) => items.some((i) => 'letter' in i && letters.includes(i.letter));
+  // A date without a year (syslog, logcat): its year is found from the clock (see compileTimeFormat).
+  const yearless = !has('yu') && has('MdD');
 
   return (input) => {
     const text = input.trim();
@@ -446,14 +477,12 @@ function compileParser(items: Item[], pattern: string): (text: string) => Parsed
     let offsetMs: number | null = null;
     for (const { item, fixed } of steps) {
       if ('literal' in item) {
-        if (!text.startsWith(item.literal, pos)) {
-          // Whitespace in the pattern matches any run of whitespace.
-          if (item.literal.trim() === '' && /\s/.test(text[pos] ?? '')) {
-            while (/\s/.test(text[pos] ?? '')) pos++;
-            continue;
-          }
-          return null;
+        // Whitespace in the pattern matches any run of whitespace (syslog pads days: `Jul  1`).
+        if (item.literal.trim() === '' && /\s/.test(text[pos] ?? '')) {
+          while (/\s/.test(text[pos] ?? '')) pos++;
+          continue;
         }
+        if (!text.startsWith(item.literal, pos)) return null;
         pos += item.literal.length;
         continue;
       }
@@ -506,9 +535,11 @@ function compileParser(items: Item[], pattern: string): (text: string) => Parsed
         pos++;
       }
       const start = pos;
-      const max = fixed || (letter === 'S' ? 9 : 10);
+      const max = fixed || (letter === 'S' ? item.count : 10);
       while (pos - start < max && text.charCodeAt(pos) >= 48 && text.charCodeAt(pos) <= 57) pos++;
       if (pos === start || (fixed && pos - start !== fixed)) return null;
+      // A fraction has exactly the pattern's width: `.98` is not `SSS` (it is not .980, nor 98 ms).
+      if (letter === 'S' && pos - start !== item.count) return null;
       const digits = text.slice(start, pos);
       const v = Number(digits);
       switch (letter) {
@@ -549,14 +580,19 @@ function compileParser(items: Item[], pattern: string): (text: string) => Parsed
     if (pos !== text.length) return null;
     if (pm === 1) h += 12;
     if (mo < 1 || mo > 12 || h > 23 || mi > 59 || s > 59) return null;
-    let days: number;
-    if (doy) {
-      if (doy > (isLeapYear(y) ? 366 : 365)) return null;
-      days = daysFromCivil(y, 1, 1) + doy - 1;
-    } else {
-      if (d < 1 || d > daysInMonth(y, mo)) return null;
-      days = daysFromCivil(y, mo, d);
-    }
-    return { wall: (days * 86400 + h * 3600 + mi * 60 + s) * MICROS_PER_SECOND + micro, offsetMs };
+    const wallIn = (year: number): number | null => {
+      let days: number;
+      if (doy) {
+        if (doy > (isLeapYear(year) ? 366 : 365)) return null;
+        days = daysFromCivil(year, 1, 1) + doy - 1;
+      } else {
+        if (d < 1 || d > daysInMonth(year, mo)) return null;
+        days = daysFromCivil(year, mo, d);
+      }
+      return (days * 86400 + h * 3600 + mi * 60 + s) * MICROS_PER_SECOND + micro;
+    };
+    if (yearless) return { wall: 0, offsetMs, wallIn };
+    const wall = wallIn(y);
+    return wall === null ? null : { wall, offsetMs };
   };
 }
