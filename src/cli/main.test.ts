@@ -58,3 +58,12 @@ test('on an older Node, bin/weir.js passes the exit code through and forwards SI
   const alive = spawnSync('kill', ['-0', real]).status === 0;
   assert.equal(alive, false, `process ${real} was left running`);
 });
+
+test('weir --help promises metrics only once the server answers GET /metrics', async () => {
+  const { createApp } = await import('../server/app.ts');
+  const { Registry } = await import('../server/registry/store.ts');
+  const app = createApp({ registry: await Registry.open() });
+  const metrics = await app.request('/metrics');
+  const r = spawnSync(process.execPath, ['bin/weir.js', '--help'], { encoding: 'utf8' });
+  assert.equal(/metrics/i.test(r.stdout), metrics.status === 200, r.stdout);
+});

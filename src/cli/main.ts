@@ -11,7 +11,7 @@ const COMMANDS: Record<string, string> = {
   sql: 'query the warehouse tables with DuckDB (db.table names)',
   status: 'show SLA counters per table and sink',
   errors: 'count and show error records',
-  serve: 'start the HTTP server (schema registry, metrics)',
+  serve: 'start the HTTP server (schema registry, Flink SQL DDL per Kafka sink)',
   generate: 'write deterministic sample game logs (for trying things and benchmarks)',
 };
 

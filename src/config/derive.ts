@@ -1,5 +1,6 @@
 // The physical descriptions of a sink (Hive DDL, Flink Kafka DDL, Avro schema), from its table's
 // columns via src/types. Shared by `weir ddl` and the validation that a sink's format can hold its table.
+import { avroRecordName } from '../types/avro.ts';
 import { avroSchema, flinkKafkaDdl, hiveDdl } from '../types/index.ts';
 import type { Project, ResolvedSink, ResolvedTable } from './project.ts';
 import { hiveTarget, sinkColumns } from './resolve.ts';
@@ -35,7 +36,7 @@ export function sinkFlinkDdl(table: ResolvedTable, sink: ResolvedSink): string {
   });
 }
 
-/** The Avro value schema of a sink's rows; the record is named after the table. */
+/** The Avro value schema of a Kafka sink's rows, as `weir run` registers it (record named after the topic). */
 export function sinkAvroSchema(table: ResolvedTable, sink: ResolvedSink): ReturnType<typeof avroSchema> {
-  return avroSchema(table.name, sinkColumns(table, sink));
+  return avroSchema(avroRecordName(sink.config.kafka?.topic ?? table.name), sinkColumns(table, sink));
 }

@@ -21,3 +21,49 @@ for (const name of projects) {
     assert.ok(result.project.sinks.length > 0);
   });
 }
+
+// The tour's sample data shows each table working, so it must give no error records (its program
+// table's filter once matched the oplog lines too, whose bodies hold "level": 3).
+test('examples/tour: its sample data gives rows and no error records', async () => {
+  const { readFile, readdir } = await import('node:fs/promises');
+  const { rawRecordsOf } = await import('../runtime/lines.ts');
+  const { previewProject } = await import('../cli/preview/report.ts');
+  const dir = join(examples, 'tour');
+  const loaded = await loadProject(dir);
+  assert.ok(loaded.ok);
+  const data = join(dir, 'data');
+  const records = [];
+  for (const f of await readdir(data)) records.push(...rawRecordsOf(await readFile(join(data, f)), f));
+  const report = await previewProject(loaded.project, records);
+  for (const [name, t] of Object.entries(report.tables)) {
+    assert.deepEqual(
+      t.errors.map((e) => `${e.code}: ${e.message}`),
+      [],
+      `table ${name}`,
+    );
+    assert.ok(t.rows.length > 0, `table ${name} has rows`);
+  }
+});
+
+// The commands the example READMEs tell users to type, where they only read the project
+// (validate, preview, ddl, schema), run as written (examples/oplog's preview once lacked --input).
+test('the read-only weir commands in the example READMEs run as written', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { spawnSync } = await import('node:child_process');
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const cli = join(root, 'src', 'cli', 'main.ts');
+  const commands: string[] = [];
+  for (const name of projects) {
+    const readme = join(examples, name, 'README.md');
+    if (!existsSync(readme)) continue;
+    for (const line of readFileSync(readme, 'utf8').split('\n')) {
+      const m = /^\s*(?:\$ )?weir ((?:validate|preview|ddl|schema)\b[^&|#]*)/.exec(line);
+      if (m) commands.push(m[1]!.trim());
+    }
+  }
+  assert.ok(commands.length > 0);
+  for (const command of commands) {
+    const r = spawnSync(process.execPath, [cli, ...command.split(/\s+/)], { cwd: root, encoding: 'utf8' });
+    assert.equal(r.status, 0, `weir ${command}:\n${r.stderr}`);
+  }
+});

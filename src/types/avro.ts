@@ -137,6 +137,16 @@ function record(
  * The Avro record schema of a row. Nullable types become `["null", T]` with default null;
  * nested ROWs become records named `<parent>_<field>`; column comments become `doc`.
  */
+/**
+ * The record name of a Kafka sink's value schema: its topic, made a valid Avro name. One
+ * derivation for `weir run` (which registers it), `weir serve` and `weir ddl`: the registry refuses
+ * a schema whose record name changed.
+ */
+export function avroRecordName(topic: string): string {
+  const base = topic.replace(/[^A-Za-z0-9_]/g, '_');
+  return /^[A-Za-z_]/.test(base) ? base : `_${base}`;
+}
+
 export function avroSchema(name: string, columns: Column[], namespace?: string): AvroRecordSchema {
   if (!AVRO_NAME.test(name)) {
     throw new DerivationError(`"${name}" is not a valid Avro record name (${NAME_RULE})`);

@@ -101,7 +101,8 @@ test('weir ddl --dialect avro: the Avro schema of one sink', () => {
   assert.equal(r.code, 0, r.err);
   const schema = JSON.parse(r.out);
   assert.equal(schema.type, 'record');
-  assert.equal(schema.name, 'login');
+  // Named after the topic (game.login), as `weir run` registers it.
+  assert.equal(schema.name, 'game_login');
   assert.deepEqual(
     schema.fields.map((f: { name: string }) => f.name),
     ['role_id', 'tags'],

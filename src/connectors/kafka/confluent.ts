@@ -3,7 +3,7 @@
 // with the writer schema fetched by id.
 import type { Row } from '../../core/record.ts';
 import type { Column } from '../../core/types.ts';
-import { avroSchema } from '../../types/avro.ts';
+import { avroRecordName, avroSchema } from '../../types/avro.ts';
 import { type AvroRowCodec, avroCodec } from './avro.ts';
 
 const MAGIC_BYTE = 0;
@@ -163,7 +163,7 @@ export async function prepareAvroSink(
   opts: AvroSinkOptions = {},
 ): Promise<AvroSinkEncoder> {
   const label = opts.sink !== undefined ? `sink ${opts.sink}` : `subject ${subject}`;
-  const recordName = opts.recordName ?? recordNameOf(subject);
+  const recordName = opts.recordName ?? avroRecordName(subject.replace(/-value$/, ''));
   const schema = avroSchema(recordName, columns);
   const client = new RegistryClient(registryUrl);
   const check = await client.checkCompatibility(subject, schema).catch((err: Error) => {
@@ -177,11 +177,6 @@ export async function prepareAvroSink(
   });
   const codec = avroCodec(schema);
   return { id, schema, encode: (row) => frame(id, codec.encode(row)) };
-}
-
-function recordNameOf(subject: string): string {
-  const base = subject.replace(/-value$/, '').replace(/[^A-Za-z0-9_]/g, '_');
-  return /^[A-Za-z_]/.test(base) ? base : `_${base}`;
 }
 
 export interface AvroDecoder {
