@@ -78,6 +78,8 @@ sinks:
   assert.match(run.stdout, /logins_rt .* 2 +2 +0 +0/);
   const versions = await (await fetch(`${registry}/subjects/${topic}-value/versions`)).json();
   assert.deepEqual(versions, [1], 'weir run registered no second version');
-  const schema = await (await fetch(`${registry}/subjects/${topic}-value/versions/1`)).json();
+  const schema = (await (await fetch(`${registry}/subjects/${topic}-value/versions/1`)).json()) as {
+    schema: string;
+  };
   assert.equal(JSON.parse(schema.schema).name, topic.replace(/[^A-Za-z0-9_]/g, '_'));
 });
