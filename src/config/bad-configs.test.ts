@@ -11,6 +11,7 @@ const dir = mkdtempSync(join(tmpdir(), 'weir-bad-'));
 mkdirSync(join(dir, 'udf'));
 writeFileSync(join(dir, 'udf', 'clean.js'), 'export function clean(r) { return r; }\n');
 writeFileSync(join(dir, 'udf', 'usd.py'), 'def to_usd(r):\n    return r\n');
+writeFileSync(join(dir, 'udf', 'needs_pandas.py'), 'import pandas_not_here\n\ndef f(r):\n    return r\n');
 
 const SOURCE = `sources:
   game: { files: { path: "data/*.log" } }
@@ -483,6 +484,33 @@ const cases: Case[] = [
     yaml: project(`${T}\nextend: [{ udf: udf/clean.rb#clean }]`),
     path: 'tables.login.extend[0].udf',
     message: 'extension must be',
+  },
+  // What validate used to pass and only the run caught (issue 15, item 7)
+  {
+    name: 'strftime-style time format',
+    yaml: project(`${T}\n  at: { type: TIMESTAMP(3), format: "%Y-%m-%d %H:%M:%S" }`),
+    path: 'tables.login.schema.at.format',
+    message: 'looks like a strftime pattern',
+  },
+  {
+    name: 'time format with a letter Weir does not know',
+    yaml: project(`${T}\n  at: { type: TIMESTAMP(3), format: "yyyy-MM-dd QQ" }`),
+    path: 'tables.login.schema.at.format',
+    message: 'unsupported letter "Q"',
+  },
+  {
+    name: 'regex parser without a group for a NOT NULL column',
+    yaml: project(
+      "source: game\nparser: { regex: { pattern: '^(?<ip>\\S+) (?<path>\\S+)$' } }\nschema:\n  ip: STRING NOT NULL\n  status: INT NOT NULL",
+    ),
+    path: 'tables.login.schema.status',
+    message: 'gets no value: the regex has no group (?<status>...)',
+  },
+  {
+    name: 'python UDF importing a module the interpreter does not have',
+    yaml: project(`${T}\nextend: [{ udf: udf/needs_pandas.py#f }]`),
+    path: 'tables.login.extend[0].udf',
+    message: 'pandas_not_here',
   },
   {
     name: 'table without columns',

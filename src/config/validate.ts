@@ -4,6 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { textLineEncoder } from '../connectors/warehouse/text-lines.ts';
 import type { Column } from '../core/types.ts';
+import { compileTimeFormat } from '../expr/time.ts';
 import { expressionProblems } from './check-expressions.ts';
 import { sinkAvroSchema, sinkFlinkDdl, sinkHiveDdl } from './derive.ts';
 import type { ColumnConfig, ParserConfig, UdfRefConfig } from './model.ts';
@@ -27,6 +28,12 @@ export async function validateProject(project: Project, problems: Problem[]): Pr
   );
   checkSinks(project, add, unclean);
   checkExpressions(project, problems);
+  // Checking Python UDFs started an interpreter; the job starts its own when it loads them.
+  if (pythonChecked.has(project)) {
+    pythonChecked.delete(project);
+    const { stopIdlePythonHosts } = await import('../udf/python.ts');
+    await stopIdlePythonHosts();
+  }
 }
 
 /**
@@ -40,6 +47,9 @@ export function checkExpressions(project: Project, problems: Problem[]): void {
 }
 
 type Add = (path: Path, message: string) => void;
+
+/** Projects whose validation started a Python interpreter (stopped at its end). */
+const pythonChecked = new WeakSet<Project>();
 
 async function checkTable(
   project: Project,
@@ -59,10 +69,10 @@ async function checkTable(
     if (error) add([...base, 'filter', 'regex'], error);
   }
   await checkParser(cfg.parser, [...base, 'parser'], add);
-  if (cfg.preprocess !== undefined) checkUdf(project.dir, cfg.preprocess, [...base, 'preprocess'], add);
-  cfg.extend.forEach((ext, i) => {
+  if (cfg.preprocess !== undefined) await checkUdf(project, cfg.preprocess, [...base, 'preprocess'], add);
+  for (const [i, ext] of cfg.extend.entries()) {
     const at: Path = [...base, 'extend', i];
-    if ('udf' in ext) checkUdf(project.dir, ext.udf, [...at, 'udf'], add);
+    if ('udf' in ext) await checkUdf(project, ext.udf, [...at, 'udf'], add);
     else if ('flatten' in ext && ext.flatten.field.trim() === '') {
       add([...at, 'flatten', 'field'], 'must not be empty');
     } else if ('derive' in ext) {
@@ -70,7 +80,31 @@ async function checkTable(
         if (field.trim() === '') add([...at, 'derive'], 'a derived field needs a name');
       }
     }
-  });
+  }
+  await checkRegexFields(table, base, add);
+}
+
+/**
+ * A regex parser gives only its named groups (and `derive` adds fields): a NOT NULL column without
+ * a default that neither gives would fail NOT_NULL on every record.
+ */
+async function checkRegexFields(table: ResolvedTable, base: Path, add: Add): Promise<void> {
+  const cfg = table.config;
+  if (!('regex' in cfg.parser) || cfg.preprocess !== undefined) return;
+  if (cfg.extend.some((ext) => 'udf' in ext)) return; // a UDF may add any field
+  const { error, groups } = await checkPattern(cfg.parser.regex.pattern);
+  if (error || groups.length === 0) return; // reported with the parser
+  const given = new Set(groups);
+  for (const ext of cfg.extend) if ('derive' in ext) for (const f of Object.keys(ext.derive)) given.add(f);
+  for (const c of table.columns) {
+    if (c.type.nullable || c.default !== undefined) continue;
+    const field = (c.from ?? c.name).split('.')[0]!;
+    if (given.has(field)) continue;
+    add(
+      [...base, 'schema', c.name],
+      `NOT NULL column "${c.name}" gets no value: the regex has no group (?<${field}>...) and nothing derives "${field}", so every record would fail NOT_NULL (the regex's groups: ${groups.join(', ')})`,
+    );
+  }
 }
 
 function checkColumns(table: ResolvedTable, base: Path, add: Add): void {
@@ -108,7 +142,22 @@ function checkColumnOptions(spec: ColumnConfig, column: Column | undefined, at: 
     if (kind !== 'DATE' && kind !== 'TIMESTAMP' && kind !== 'TIMESTAMP_LTZ') {
       add([...at, 'format'], `input formats apply to DATE and TIMESTAMP columns, not ${kind}`);
     }
-    if ((column.formats ?? []).some((f) => f.trim() === '')) add([...at, 'format'], 'must not be empty');
+    for (const f of column.formats ?? []) {
+      if (f.trim() === '') add([...at, 'format'], 'must not be empty');
+      else if (/%[A-Za-z]/.test(f)) {
+        add(
+          [...at, 'format'],
+          `"${f}" looks like a strftime pattern (%Y-%m-%d); formats use Java letters, e.g. yyyy-MM-dd HH:mm:ss (docs/functions.md)`,
+        );
+      } else {
+        // The formatter's own compile: what passes here is what the job runs.
+        try {
+          compileTimeFormat(f);
+        } catch (e) {
+          add([...at, 'format'], (e as Error).message);
+        }
+      }
+    }
   }
 }
 
@@ -145,7 +194,8 @@ async function checkParser(parser: ParserConfig, at: Path, add: Add): Promise<vo
 const JS_EXT = /\.(js|mjs|ts)$/;
 const PY_EXT = /\.py$/;
 
-function checkUdf(dir: string, ref: UdfRefConfig, at: Path, add: Add): void {
+async function checkUdf(project: Project, ref: UdfRefConfig, at: Path, add: Add): Promise<void> {
+  const dir = project.dir;
   let text: string;
   let lang: 'js' | 'python' | undefined;
   if (typeof ref === 'string') text = ref;
@@ -174,6 +224,17 @@ function checkUdf(dir: string, ref: UdfRefConfig, at: Path, add: Add): void {
   const abs = resolve(dir, file);
   if (!existsSync(abs)) add(at, `file ${file} not found`);
   else if (!statSync(abs).isFile()) add(at, `${file} is not a file`);
+  else if (isPy && lang !== 'js') {
+    // Loading runs its imports: a module Pyodide does not have is caught here, not at run time.
+    const { checkPythonUdf } = await import('../udf/python.ts');
+    pythonChecked.add(project);
+    const problem = await checkPythonUdf(text, {
+      projectDir: dir,
+      timeoutMs: project.config.udf.timeout_ms,
+      memoryMb: project.config.udf.memory_mb,
+    });
+    if (problem !== null) add(at, problem);
+  }
 }
 
 const PARTITION_KINDS = new Set([

@@ -104,3 +104,12 @@ export async function checkPythonUdf(ref: string, opts: PythonUdfLoadOptions): P
     return `${spec.path}: the Python interpreter failed: ${(e as Error).message}`;
   }
 }
+
+/** Stops the interpreters of this thread that hold no UDF (left by checkPythonUdf); the next use starts one again. */
+export async function stopIdlePythonHosts(): Promise<void> {
+  for (const [dir, host] of hosts) {
+    if (host.udfCount > 0) continue;
+    hosts.delete(dir);
+    await host.stop();
+  }
+}

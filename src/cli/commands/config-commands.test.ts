@@ -37,6 +37,24 @@ sinks:
     kafka: { brokers: ["k1:9092"], topic: game.login.json }
 `);
 
+test('weir validate: a table no sink loads and a file pattern matching no file are warnings, exit 0', () => {
+  const dir = project(`sources:
+  game: { files: { path: "logs/*.log" } }
+tables:
+  login: { source: game, parser: { json: {} }, schema: { id: BIGINT } }
+  pay: { source: game, parser: { json: {} }, schema: { id: BIGINT } }
+sinks:
+  l: { table: login, console: {} }
+`);
+  const r = weir('validate', dir);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(r.out.trim().split('\n'), [
+    'ok: 1 source, 2 tables, 1 sink',
+    'warning: tables.pay: no sink loads table pay: its rows are counted but go nowhere',
+    `warning: sources.game.files.path: "logs/*.log" matches no file in ${dir} now`,
+  ]);
+});
+
 test('weir validate: ok line and exit 0 for a valid project', () => {
   const r = weir('validate', 'examples/tour');
   assert.equal(r.code, 0, r.err);

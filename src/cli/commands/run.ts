@@ -1,3 +1,5 @@
+import { formatProblem } from '../../config/problems.ts';
+import { projectWarnings } from '../../config/warnings.ts';
 import { explainError } from '../../runtime/io-errors.ts';
 import { RunLockedError } from '../../runtime/lock.ts';
 import { runProject } from '../../runtime/run.ts';
@@ -34,6 +36,8 @@ export async function run(args: string[]): Promise<number> {
   if (!parsed.ok) return parsed.code;
   const { values, positionals } = parsed;
   const project = await loadOrReport(positionals[0], 'run');
+  if (project)
+    for (const w of await projectWarnings(project)) console.error(`weir run: warning: ${formatProblem(w)}`);
   if (!project) return 1;
   const workers = values.workers === undefined ? undefined : Number(values.workers);
   if (workers !== undefined && !(Number.isInteger(workers) && workers > 0)) {

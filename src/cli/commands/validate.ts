@@ -1,13 +1,16 @@
 // `weir validate <dir>`: load a project and report every problem with its config path.
 import { loadProject } from '../../config/load.ts';
 import { formatProblem } from '../../config/problems.ts';
+import { projectWarnings } from '../../config/warnings.ts';
 import { parseCommandArgs } from '../args.ts';
 
 const HELP = `Usage: weir validate <dir>
 
 Checks the project in <dir> (its weir.yaml, column types, references between sources, tables
-and sinks, regexes, UDF files) and prints every problem as \`config.path: message\`.
-Exits 0 when the project is valid, 1 otherwise.`;
+and sinks, regexes, time formats, UDF files and what Python UDFs import) and prints every problem
+as \`config.path: message\`, then warnings (a table no sink loads, a file pattern matching no file).
+Exits 0 when the project is valid (warnings or not), 1 otherwise.
+Example: weir validate examples/tour`;
 
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs('validate', HELP, args, {});
@@ -25,6 +28,7 @@ export async function run(args: string[]): Promise<number> {
   console.log(
     `ok: ${count(sources, 'source')}, ${count(project.tables.length, 'table')}, ${count(project.sinks.length, 'sink')}`,
   );
+  for (const w of await projectWarnings(project)) console.log(`warning: ${formatProblem(w)}`);
   return 0;
 }
 
