@@ -526,7 +526,7 @@ test(`at least 40 bad configs (${cases.length})`, () => {
 
 for (const c of cases) {
   test(`bad config: ${c.name}`, async () => {
-    const result = await loadProjectFromText(c.yaml, dir);
+    const result = await loadProjectFromText(c.yaml, dir, { deep: true });
     assert.equal(result.ok, false, 'expected the config to be rejected');
     if (result.ok) return;
     const hit = result.problems.find((p) => p.path.startsWith(c.path) && p.message.includes(c.message));

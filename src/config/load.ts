@@ -13,10 +13,18 @@ export type { Problem } from './problems.ts';
 
 export type LoadResult = { ok: true; project: Project } | { ok: false; problems: Problem[] };
 
+export interface LoadOptions {
+  /**
+   * Also load each Python UDF, so that an import the interpreter cannot satisfy is a problem
+   * (`weir validate`; starting the interpreter takes a second or more, so other commands skip it).
+   */
+  deep?: boolean;
+}
+
 export const CONFIG_FILE = 'weir.yaml';
 
 /** Loads and checks `<dir>/weir.yaml`. */
-export async function loadProject(dir: string): Promise<LoadResult> {
+export async function loadProject(dir: string, opts: LoadOptions = {}): Promise<LoadResult> {
   const abs = resolve(dir);
   const info = await stat(abs).catch(() => undefined);
   if (!info) return fail('', `project folder ${abs} not found`);
@@ -30,11 +38,15 @@ export async function loadProject(dir: string): Promise<LoadResult> {
     if (code === 'ENOENT') return fail('', `no ${CONFIG_FILE} in ${abs}`);
     return fail(CONFIG_FILE, `cannot read: ${(err as Error).message}`);
   }
-  return loadProjectFromText(text, abs);
+  return loadProjectFromText(text, abs, opts);
 }
 
 /** Checks weir.yaml text as if it were in `dir` (UDF paths and the warehouse resolve against `dir`). */
-export async function loadProjectFromText(text: string, dir: string): Promise<LoadResult> {
+export async function loadProjectFromText(
+  text: string,
+  dir: string,
+  opts: LoadOptions = {},
+): Promise<LoadResult> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -67,7 +79,7 @@ export async function loadProjectFromText(text: string, dir: string): Promise<Lo
   }
   const problems: Problem[] = [];
   const project = resolveProject(parsed.data, text, dir, problems);
-  await validateProject(project, problems);
+  await validateProject(project, problems, opts);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, project };
 }
 

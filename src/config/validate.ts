@@ -16,10 +16,14 @@ import { hiveTarget, sinkColumns } from './resolve.ts';
 type Path = (string | number)[];
 
 /** Runs every cross-reference check; adds what it finds to `problems`. */
-export async function validateProject(project: Project, problems: Problem[]): Promise<void> {
+export async function validateProject(
+  project: Project,
+  problems: Problem[],
+  opts: { deep?: boolean } = {},
+): Promise<void> {
   const add = (path: Path, message: string) => problems.push({ path: formatPath(path), message });
   const sourceNames = Object.keys(project.config.sources);
-  for (const table of project.tables) await checkTable(project, table, sourceNames, add);
+  for (const table of project.tables) await checkTable(project, table, sourceNames, add, opts.deep ?? false);
   // A derivation would only repeat a problem already reported about the table's schema.
   const unclean = new Set(
     project.tables
@@ -56,6 +60,7 @@ async function checkTable(
   table: ResolvedTable,
   sources: string[],
   add: Add,
+  deep: boolean,
 ): Promise<void> {
   const base: Path = ['tables', table.name];
   const cfg = table.config;
@@ -69,10 +74,11 @@ async function checkTable(
     if (error) add([...base, 'filter', 'regex'], error);
   }
   await checkParser(cfg.parser, [...base, 'parser'], add);
-  if (cfg.preprocess !== undefined) await checkUdf(project, cfg.preprocess, [...base, 'preprocess'], add);
+  if (cfg.preprocess !== undefined)
+    await checkUdf(project, cfg.preprocess, [...base, 'preprocess'], add, deep);
   for (const [i, ext] of cfg.extend.entries()) {
     const at: Path = [...base, 'extend', i];
-    if ('udf' in ext) await checkUdf(project, ext.udf, [...at, 'udf'], add);
+    if ('udf' in ext) await checkUdf(project, ext.udf, [...at, 'udf'], add, deep);
     else if ('flatten' in ext && ext.flatten.field.trim() === '') {
       add([...at, 'flatten', 'field'], 'must not be empty');
     } else if ('derive' in ext) {
@@ -194,7 +200,13 @@ async function checkParser(parser: ParserConfig, at: Path, add: Add): Promise<vo
 const JS_EXT = /\.(js|mjs|ts)$/;
 const PY_EXT = /\.py$/;
 
-async function checkUdf(project: Project, ref: UdfRefConfig, at: Path, add: Add): Promise<void> {
+async function checkUdf(
+  project: Project,
+  ref: UdfRefConfig,
+  at: Path,
+  add: Add,
+  deep: boolean,
+): Promise<void> {
   const dir = project.dir;
   let text: string;
   let lang: 'js' | 'python' | undefined;
@@ -224,7 +236,7 @@ async function checkUdf(project: Project, ref: UdfRefConfig, at: Path, add: Add)
   const abs = resolve(dir, file);
   if (!existsSync(abs)) add(at, `file ${file} not found`);
   else if (!statSync(abs).isFile()) add(at, `${file} is not a file`);
-  else if (isPy && lang !== 'js') {
+  else if (deep && isPy && lang !== 'js') {
     // Loading runs its imports: a module Pyodide does not have is caught here, not at run time.
     const { checkPythonUdf } = await import('../udf/python.ts');
     pythonChecked.add(project);

@@ -11,6 +11,7 @@ import type { Project } from '../config/project.ts';
 import { StageError } from '../core/errors.ts';
 import type { Row } from '../core/record.ts';
 import type { Committables, PartitionRef, SinkWriter } from '../sinks/contract.ts';
+import { ERROR_STORE } from '../sinks/registry.ts';
 import { latestManifest } from './checkpoint.ts';
 import { runWorker } from './job.ts';
 
@@ -62,15 +63,15 @@ function fakeWriters(fake: Fake, root: () => string) {
       sinks: [name],
       async write(_sink, rows) {
         fake.log.push(`${name}:write`);
-        if (name === 'errors') fake.errorRows.push(...rows);
+        if (name === ERROR_STORE) fake.errorRows.push(...rows);
         return rows.flatMap((row, index) =>
-          name !== 'errors' && Number(row.id) % 10 === 7
+          name !== ERROR_STORE && Number(row.id) % 10 === 7
             ? [{ index, error: new StageError('SINK', `id ${row.id} refused`) }]
             : [],
         );
       },
       async prepareCommit({ onlyDue }): Promise<Committables> {
-        if (onlyDue || name === 'errors') return { files: [], partitions: [] };
+        if (onlyDue || name === ERROR_STORE) return { files: [], partitions: [] };
         const k = files++;
         const partitions: PartitionRef[] = [
           { database: 'd', table: 't', values: { k: `${k}` }, location: `/p/${k}` },
@@ -98,7 +99,7 @@ function fakeWriters(fake: Fake, root: () => string) {
         fake.log.push(`${name}:close`);
       },
     });
-    fake.writers = [writer('a'), ...(opts.errors ? [writer('errors')] : [])];
+    fake.writers = [writer('a'), ...(opts.errors ? [writer(ERROR_STORE)] : [])];
     return fake.writers;
   };
 }
@@ -142,9 +143,9 @@ test('commit follows the manifest that names its files; the catalog follows the 
   assert.ok(commits >= 1);
   assert.equal(registered.length, commits);
   const last = fake.log.lastIndexOf('a:commit:1');
-  assert.equal(fake.log[last + 1], 'errors:commit:0');
+  assert.equal(fake.log[last + 1], `${ERROR_STORE}:commit:0`);
   assert.equal(fake.log[last + 2], 'catalog:1');
-  assert.deepEqual(fake.log.slice(-2), ['a:close', 'errors:close']);
+  assert.deepEqual(fake.log.slice(-2), ['a:close', `${ERROR_STORE}:close`]);
   assert.ok(!fake.log.includes('a:abort'));
   const m = await latestManifest(root, 'events', 0);
   assert.equal(m?.counters.sinks.a?.recordsErrored, refused);
@@ -155,8 +156,8 @@ test('a commit that fails stops the worker: its writers are aborted and closed, 
   const root = join(p.dir, '_weir');
   const fake: Fake = { log: [], errorRows: [], writers: [], failCommit: true };
   await assert.rejects(runWorker(options(p, root, fake, [])), /commit failed on purpose/);
-  assert.ok(fake.log.includes('a:abort') && fake.log.includes('errors:abort'));
-  assert.deepEqual(fake.log.slice(-2), ['a:close', 'errors:close']);
+  assert.ok(fake.log.includes('a:abort') && fake.log.includes(`${ERROR_STORE}:abort`));
+  assert.deepEqual(fake.log.slice(-2), ['a:close', `${ERROR_STORE}:close`]);
   assert.ok(!fake.log.some((l) => l.startsWith('catalog:')), 'nothing registered past the failed commit');
   // Recovery (src/sinks/recovery.ts) finds the files to commit in the last manifest.
   const m = await latestManifest(root, 'events', 0);

@@ -51,7 +51,7 @@ export interface RowError {
 }
 
 export interface SinkWriter {
-  /** The sinks (config names) this writer loads; `errors` is the error store's writer. */
+  /** The sinks (config names) this writer loads; ERROR_STORE (registry.ts) for the error store's writer. */
   readonly sinks: readonly string[];
   /** One batch's rows for `sink`, with where each came from. Refused rows are returned, not thrown. */
   write(sink: string, rows: Row[], origins: SourcePosition[]): Promise<RowError[]>;

@@ -16,7 +16,7 @@ export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs('validate', HELP, args, {});
   if (!parsed.ok) return parsed.code;
   const dir = parsed.positionals[0] ?? '.';
-  const result = await loadProject(dir);
+  const result = await loadProject(dir, { deep: true });
   if (!result.ok) {
     for (const p of result.problems) console.error(formatProblem(p));
     const n = result.problems.length;

@@ -5,7 +5,8 @@ import type { SinkContext, SinkWriter } from '../contract.ts';
 import { fileTarget, publishFiles } from '../files.ts';
 import { ERROR_COLUMNS, ERROR_PARTITIONS, errorStoreLocation } from './store.ts';
 
-export const ERROR_STORE = 'errors';
+/** The error store's key among the writers: not a possible sink name (sinks are identifiers). */
+export const ERROR_STORE = '(error store)';
 
 export function createErrorStoreWriter(ctx: SinkContext): SinkWriter {
   const files = fileTarget({
