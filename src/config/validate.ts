@@ -5,10 +5,11 @@ import { resolve } from 'node:path';
 import { textLineEncoder } from '../connectors/warehouse/text-lines.ts';
 import type { Column } from '../core/types.ts';
 import { compileTimeFormat } from '../expr/time.ts';
+import { buildParser } from '../stages/parser/index.ts';
+import { compileUserRegex } from '../stages/parser/regex.ts';
 import { expressionProblems } from './check-expressions.ts';
 import { sinkAvroSchema, sinkFlinkDdl, sinkHiveDdl } from './derive.ts';
 import type { ColumnConfig, ParserConfig, UdfRefConfig } from './model.ts';
-import { checkPattern } from './patterns.ts';
 import { didYouMean, formatPath, type Problem } from './problems.ts';
 import type { Project, ResolvedSink, ResolvedTable } from './project.ts';
 import { hiveTarget, sinkColumns } from './resolve.ts';
@@ -70,10 +71,14 @@ async function checkTable(
   if (Object.keys(cfg.schema).length === 0) add([...base, 'schema'], 'a table needs at least one column');
   checkColumns(table, base, add);
   if (cfg.filter?.regex !== undefined) {
-    const { error } = await checkPattern(cfg.filter.regex);
-    if (error) add([...base, 'filter', 'regex'], error);
+    try {
+      compileUserRegex(cfg.filter.regex);
+    } catch (e) {
+      const why = (e as Error).message.replace(/^Invalid regular expression: /, '');
+      add([...base, 'filter', 'regex'], `the regex does not compile: ${why}`);
+    }
   }
-  await checkParser(cfg.parser, [...base, 'parser'], add);
+  checkParser(cfg.parser, [...base, 'parser'], add);
   if (cfg.preprocess !== undefined)
     await checkUdf(project, cfg.preprocess, [...base, 'preprocess'], add, deep);
   for (const [i, ext] of cfg.extend.entries()) {
@@ -87,19 +92,19 @@ async function checkTable(
       }
     }
   }
-  await checkRegexFields(table, base, add);
+  checkRegexFields(table, base, add);
 }
 
 /**
  * A regex parser gives only its named groups (and `derive` adds fields): a NOT NULL column without
  * a default that neither gives would fail NOT_NULL on every record.
  */
-async function checkRegexFields(table: ResolvedTable, base: Path, add: Add): Promise<void> {
+function checkRegexFields(table: ResolvedTable, base: Path, add: Add): void {
   const cfg = table.config;
   if (!('regex' in cfg.parser) || cfg.preprocess !== undefined) return;
   if (cfg.extend.some((ext) => 'udf' in ext)) return; // a UDF may add any field
-  const { error, groups } = await checkPattern(cfg.parser.regex.pattern);
-  if (error || groups.length === 0) return; // reported with the parser
+  const groups = buildParser(cfg.parser).fields;
+  if (!groups) return; // the parser's problems are reported with it
   const given = new Set(groups);
   for (const ext of cfg.extend) if ('derive' in ext) for (const f of Object.keys(ext.derive)) given.add(f);
   for (const c of table.columns) {
@@ -167,34 +172,9 @@ function checkColumnOptions(spec: ColumnConfig, column: Column | undefined, at: 
   }
 }
 
-async function checkParser(parser: ParserConfig, at: Path, add: Add): Promise<void> {
-  if ('regex' in parser) {
-    const { error, groups } = await checkPattern(parser.regex.pattern);
-    if (error) add([...at, 'regex', 'pattern'], error);
-    else if (groups.length === 0) {
-      add(
-        [...at, 'regex', 'pattern'],
-        'the regex has no named groups, e.g. (?<ip>\\S+); they become the fields',
-      );
-    }
-  } else if ('oplog' in parser) {
-    const { error, groups } = await checkPattern(parser.oplog.header);
-    if (error) add([...at, 'oplog', 'header'], error);
-    else if (groups.length === 0) {
-      add([...at, 'oplog', 'header'], 'the header regex has no named groups, e.g. \\[(?<log_type>\\w+)\\]');
-    }
-  } else if ('csv' in parser) {
-    const csv = parser.csv;
-    if (!csv.columns && !csv.header) {
-      add([...at, 'csv'], 'csv needs either columns (the field names) or header: true');
-    }
-    if (csv.delimiter === csv.quote)
-      add([...at, 'csv', 'quote'], 'the quote character must differ from the delimiter');
-    csv.columns?.forEach((c, i) => {
-      if (c.trim() === '') add([...at, 'csv', 'columns', i], 'must not be empty');
-      else if (csv.columns!.indexOf(c) !== i) add([...at, 'csv', 'columns', i], `duplicate column "${c}"`);
-    });
-  }
+/** The parser's own build (src/stages/parser): what validates is what the job compiles. */
+function checkParser(parser: ParserConfig, at: Path, add: Add): void {
+  for (const p of buildParser(parser).problems) add([...at, ...p.path], p.message);
 }
 
 const JS_EXT = /\.(js|mjs|ts)$/;

@@ -67,14 +67,32 @@ function endsInsideQuotes(text: string, q: number): boolean {
   return n % 2 === 1;
 }
 
+/** Why these options cannot make a CSV parser (paths under the table's `parser`); empty when they can. */
+export function csvProblems(cfg: CsvOptions): { path: (string | number)[]; message: string }[] {
+  const out: { path: (string | number)[]; message: string }[] = [];
+  const delimiter = cfg.delimiter ?? ',';
+  const quote = cfg.quote ?? '"';
+  if (!cfg.columns && !cfg.header) {
+    out.push({ path: ['csv'], message: 'csv needs either columns (the field names) or header: true' });
+  }
+  if (delimiter.length !== 1) out.push({ path: ['csv', 'delimiter'], message: 'must be one character' });
+  if (quote.length !== 1) out.push({ path: ['csv', 'quote'], message: 'must be one character' });
+  else if (delimiter === quote) {
+    out.push({ path: ['csv', 'quote'], message: 'the quote character must differ from the delimiter' });
+  }
+  cfg.columns?.forEach((c, i) => {
+    if (c.trim() === '') out.push({ path: ['csv', 'columns', i], message: 'must not be empty' });
+    else if (cfg.columns!.indexOf(c) !== i)
+      out.push({ path: ['csv', 'columns', i], message: `duplicate column "${c}"` });
+  });
+  return out;
+}
+
 export function compileCsvParser(
   cfg: CsvOptions,
 ): (text: string, position?: SourcePosition) => ParsedRecord | null {
   const delimiter = cfg.delimiter ?? ',';
   const quote = cfg.quote ?? '"';
-  if (delimiter.length !== 1 || quote.length !== 1 || delimiter === quote) {
-    throw new Error('csv: delimiter and quote must be single, different characters');
-  }
   const fixed = cfg.columns;
   // Header names per split (file), learned from each split's line 1.
   const headers = new Map<string, string[]>();

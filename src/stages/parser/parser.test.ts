@@ -240,3 +240,39 @@ test('json: a number beyond the double range is PARSE_JSON, never Infinity or nu
   }
   assert.deepEqual(parse('{"x":1e308,"y":-1.5e-400}'), { x: 1e308, y: -0 });
 });
+
+test('buildParser is both the check (weir validate) and the compile (the job): one answer for each config', async () => {
+  const { buildParser, compileParser: compile } = await import('./index.ts');
+  const { loadProjectFromText } = await import('../../config/load.ts');
+  const configs = [
+    { json: {} },
+    { regex: { pattern: '^(?<ip>\\S+) (?<path>\\S+)$' } },
+    { regex: { pattern: '^\\S+$' } },
+    { regex: { pattern: '^(?<a>[a-' } },
+    { oplog: { header: '^\\[(?<t>[^\\]]+)\\]' } },
+    { oplog: { header: '^\\[' } },
+    { csv: { columns: ['a', 'b'] } },
+    { csv: { columns: ['a', 'a'] } },
+    { csv: {} },
+  ];
+  for (const cfg of configs) {
+    const built = buildParser(cfg as never);
+    let thrown: string | undefined;
+    try {
+      compile(cfg as never);
+    } catch (e) {
+      thrown = (e as Error).message;
+    }
+    assert.equal(built.parser === undefined, thrown !== undefined, JSON.stringify(cfg));
+    const yaml = `sources: { s: { stdin: {} } }\ntables:\n  t:\n    source: s\n    parser: ${JSON.stringify(cfg)}\n    schema: { a: STRING }\n`;
+    const loaded = await loadProjectFromText(yaml, '.');
+    const parserProblems = loaded.ok
+      ? []
+      : loaded.problems.filter((p) => p.path.startsWith('tables.t.parser'));
+    assert.deepEqual(
+      parserProblems.map((p) => p.message),
+      built.problems.map((p) => p.message),
+      JSON.stringify(cfg),
+    );
+  }
+});
