@@ -132,11 +132,19 @@ test(`two workers, one SIGKILLed mid-stream: the other takes over; ${RECORDS} re
   );
   const checkpoints = join(checkpointRoot(project), 'game');
   const { victim, survivor } = await killOneMidStream(dir, checkpoints, topic);
-  // The survivor owns every partition at the end, and read past where the victim's manifest stopped.
+  // Every partition the victim left unfinished, the survivor read to its end. (A partition the
+  // victim had finished and checkpointed gives the survivor nothing to read, so it may be absent
+  // from the survivor's manifest: asserting it there failed about one run in six.)
   const end = (await manifest(checkpoints, 1))!;
   const ends = await topicOffsets(brokers, topic);
-  for (const [split, o] of Object.entries(ends))
+  for (const [split, o] of Object.entries(ends)) {
+    if (victim.positions[split]?.offset === o.latest) continue;
     assert.equal(end.positions[split]?.offset, o.latest, `worker 1 finished ${split}`);
+  }
+  assert.ok(
+    Object.keys(ends).some((split) => victim.positions[split]?.offset !== ends[split]!.latest),
+    'the victim left a partition unfinished',
+  );
   assert.ok(victim.counters.recordsRead > 0);
   assert.doesNotMatch(survivor.stderr(), /stopped:/);
   await assertExactlyOnce(dir, project, truth, 'takeover');
