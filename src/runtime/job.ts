@@ -58,6 +58,8 @@ export interface WorkerOptions {
   catalog: PartitionRegistrar;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /** 0 for the worker's first start in this run; more after a retriable failure (see run.ts). */
+  attempt?: number;
   /** Builds the sinks' writers (default: the registry's); protocol tests pass fakes. */
   sinkWriters?: typeof createSinkWriters;
   /** Test hook: called after each checkpoint commit. */
@@ -99,12 +101,18 @@ function stallForTest(n: number): void {
   if (at === n && ms! > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** Test hook: WEIR_TEST_FAIL=<worker>:<records> fails that worker once it has read that many records. */
-function failForTest(worker: number, recordsRead: number): void {
-  const [who, after] = (process.env.WEIR_TEST_FAIL ?? '').split(':').map(Number);
-  if (who === worker && after! > 0 && recordsRead >= after!) {
-    throw new Error(`worker ${worker} failed on purpose after ${recordsRead} records (WEIR_TEST_FAIL)`);
-  }
+/**
+ * Test hook: WEIR_TEST_FAIL=<worker>:<records>[:<errno code>] fails that worker's first attempt
+ * once it has read that many records (with the code, e.g. EBUSY, the error is that file-system error).
+ */
+function failForTest(worker: number, recordsRead: number, attempt: number): void {
+  const [who, after, code] = (process.env.WEIR_TEST_FAIL ?? '').split(':');
+  if (attempt > 0 || Number(who) !== worker || !(Number(after) > 0) || recordsRead < Number(after)) return;
+  const e: NodeJS.ErrnoException = new Error(
+    `worker ${worker} failed on purpose after ${recordsRead} records (WEIR_TEST_FAIL${code ? `, ${code}` : ''})`,
+  );
+  if (code) e.code = code;
+  throw e;
 }
 
 /** Runs `fn` calls one at a time: batches and rebalance checkpoints never interleave. */
@@ -364,7 +372,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     for (;;) {
       if (opts.signal?.aborted) break;
       const got = await exclusive(step);
-      failForTest(worker, progress.recordsRead);
+      failForTest(worker, progress.recordsRead, opts.attempt ?? 0);
       if (due()) await input.acknowledge(await exclusive(checkpoint));
       opts.onProgress?.(progress);
       if (!got) {

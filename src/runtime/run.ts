@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type { Project } from '../config/project.ts';
 import { listSplits, resolveFiles } from '../connectors/files/source.ts';
+import { isRetriable, RetriableError } from '../core/job-errors.ts';
 import { type Counters, sumCounters } from '../metrics/counters.ts';
 import { type Catalog, recoverSinks, registerPartitions, registerTables } from '../sinks/recovery.ts';
 import {
@@ -19,6 +20,7 @@ import {
   type PartitionRef,
   readManifests,
 } from './checkpoint.ts';
+import { explainError } from './io-errors.ts';
 import { type Progress, runWorker, WorkerSetupError } from './job.ts';
 import { acquireRunLock, type RunLock } from './lock.ts';
 import { isRealtimeJob, type JobPlan, planJobs } from './plan.ts';
@@ -205,10 +207,11 @@ async function runJobs(
       await allOrStop(
         ran.map(async (worker) => {
           results.push(
-            await superviseKafkaWorker(
+            await supervise(
               job,
               worker,
               workerOpts,
+              (e) => !(e instanceof WorkerSetupError),
               async () =>
                 (await readManifests(root, job.name)).find((m) => m.worker === worker)?.counters ??
                 sumCounters([]),
@@ -239,32 +242,48 @@ async function runJobs(
       const assignment = assignSplits(listed, workers);
       summary.sources[job.name] = { workers, splits };
       ran = Array.from({ length: workers }, (_, w) => w);
-      if (workers === 1) {
-        results.push(
-          await runWorker({
-            ...base,
-            workers,
-            worker: 0,
-            previous: previousOf(0),
-            catalog: registrar,
-            signal,
-            onProgress: (p) => opts.onProgress?.(job.name, p),
-          }),
-        );
-      } else {
-        await allOrStop(
-          ran.map((w) =>
-            runInThread(
-              { ...base, workers, assignment, worker: w, previous: previousOf(w) },
-              registrar,
-              opts,
-              signal,
-              (c) => results.push(c),
+      // A retriable failure restarts the worker from its own last checkpoint (stdin cannot be read again).
+      const retriable = (e: unknown) => !config.stdin && isRetriable(e);
+      const fresh = async (w: number, attempt: number) => {
+        if (attempt === 0) return { positions, previous: previousOf(w) };
+        const now = await readManifests(root, job.name);
+        return { positions: mergePositions(now), previous: now.find((m) => m.worker === w) };
+      };
+      const committed = async (w: number) =>
+        (await readManifests(root, job.name)).find((m) => m.worker === w)?.counters ?? sumCounters([]);
+      await allOrStop(
+        ran.map(async (w) => {
+          results.push(
+            await supervise(
+              job,
+              w,
+              workerOpts,
+              retriable,
+              () => committed(w),
+              async (attempt) => {
+                const start = {
+                  ...base,
+                  ...(await fresh(w, attempt)),
+                  runId: `${runId}a${attempt}`,
+                  workers,
+                  attempt,
+                };
+                if (workers === 1) {
+                  return runWorker({
+                    ...start,
+                    worker: 0,
+                    catalog: registrar,
+                    signal,
+                    onProgress: (p) => opts.onProgress?.(job.name, p),
+                  });
+                }
+                return runInThread({ ...start, assignment, worker: w }, registrar, opts, signal);
+              },
             ),
-          ),
-          stopAll,
-        );
-      }
+          );
+        }),
+        stopAll,
+      );
     }
     // Other workers (an earlier run with more workers, other processes of a Kafka group, workers
     // that died) keep their share of the counters: their manifests cover what they committed.
@@ -285,14 +304,16 @@ async function runJobs(
 const WORKER_YOUNG_GENERATION_MB = 24;
 
 /**
- * Keeps a Kafka worker alive through broker outages: a failure drops what was read since the last
- * checkpoint and starts the worker again (from its checkpoint) after a growing pause. Configuration
- * problems (WorkerSetupError) are not retried.
+ * Keeps a worker alive through what passes by itself (a Kafka broker outage; a busy file): a
+ * failure that `retriable` accepts drops what was read since the last checkpoint and starts the
+ * worker again (from its checkpoint) after a growing pause, 1 s up to 30 s. Any other failure is
+ * thrown (and stops the run's other workers, see allOrStop).
  */
-async function superviseKafkaWorker(
+async function supervise(
   job: JobPlan,
   worker: number,
   opts: RunOptions,
+  retriable: (e: unknown) => boolean,
   committed: () => Promise<Counters>,
   run: (attempt: number) => Promise<Counters>,
 ): Promise<Counters> {
@@ -303,10 +324,10 @@ async function superviseKafkaWorker(
     try {
       return await run(attempt);
     } catch (e) {
-      if (e instanceof WorkerSetupError) throw e;
+      if (!retriable(e)) throw e;
       if (Date.now() - began > 60_000) delay = 1000;
       log(
-        `weir: job ${job.name}, worker ${worker}: ${(e as Error).message} — waiting ${delay / 1000} s, then resuming from the last checkpoint`,
+        `weir: job ${job.name}, worker ${worker}: ${explainError(e)} — waiting ${delay / 1000} s, then resuming from the last checkpoint`,
       );
       await sleep(delay, undefined, opts.signal ? { signal: opts.signal } : {}).catch(() => {});
       delay = Math.min(delay * 2, 30_000);
@@ -321,9 +342,9 @@ function runInThread(
   registrar: { addPartitions(p: PartitionRef[]): Promise<void> },
   opts: RunOptions,
   signal: AbortSignal,
-  done: (c: Counters) => void,
-): Promise<void> {
+): Promise<Counters> {
   let failure: Extract<FromWorker, { type: 'failed' }> | undefined;
+  let counters: Counters | undefined;
   const { project } = data;
   const start: ThreadStart = {
     ...data,
@@ -349,7 +370,7 @@ function runInThread(
       } else if (msg.type === 'progress') {
         opts.onProgress?.(data.source, msg.progress);
       } else if (msg.type === 'done') {
-        done(msg.counters);
+        counters = msg.counters;
       } else if (msg.type === 'failed') {
         failure = msg;
       }
@@ -358,8 +379,9 @@ function runInThread(
     worker.on('exit', (code) => {
       signal.removeEventListener('abort', stop);
       if (failure?.kind === 'setup') reject(new WorkerSetupError(failure.message));
+      else if (failure?.kind === 'retriable') reject(new RetriableError(failure.message));
       else if (failure) reject(new Error(failure.message));
-      else if (code === 0) resolve();
+      else if (code === 0 && counters) resolve(counters);
       else reject(new Error(`worker ${data.worker} of source ${data.source} stopped with code ${code}`));
     });
   });

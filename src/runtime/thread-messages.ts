@@ -20,6 +20,8 @@ export interface ThreadStart {
   positions: Map<string, { offset: number; line: number }>;
   assignment?: Map<string, number>;
   previous?: Manifest;
+  /** 0 for a worker's first start in this run; more when it was started again after a retriable failure. */
+  attempt: number;
 }
 
 export type ToWorker =
@@ -28,11 +30,7 @@ export type ToWorker =
   /** The catalog registered (or failed to register) the partitions of request `id`. */
   | { type: 'ack'; id: number; error?: string };
 
-/**
- * How a worker failed, kept across the thread boundary: `setup` (its configuration cannot work;
- * retrying does not help) or `fatal` (anything else that stopped it).
- */
-export type FailureKind = 'setup' | 'fatal';
+import type { FailureKind } from '../core/job-errors.ts';
 
 export type FromWorker =
   | { type: 'partitions'; id: number; partitions: PartitionRef[] }

@@ -3,6 +3,7 @@
 // a time. Messages: thread-messages.ts.
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadProjectFromText } from '../config/load.ts';
+import { isRetriable } from '../core/job-errors.ts';
 import type { PartitionRef } from './checkpoint.ts';
 import { explainError } from './io-errors.ts';
 import { runWorker, WorkerSetupError } from './job.ts';
@@ -50,7 +51,8 @@ try {
   send({ type: 'done', counters: await run() });
 } catch (e) {
   // Errors lose their class and errno code crossing threads: explain them here, keep the kind.
-  send({ type: 'failed', kind: e instanceof WorkerSetupError ? 'setup' : 'fatal', message: explainError(e) });
+  const kind = e instanceof WorkerSetupError ? 'setup' : isRetriable(e) ? 'retriable' : 'fatal';
+  send({ type: 'failed', kind, message: explainError(e) });
   port.close();
   // Ends this thread only, after runWorker cleaned up; a client timer left behind cannot keep it.
   process.exit(1);

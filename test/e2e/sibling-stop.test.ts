@@ -88,3 +88,24 @@ test('a failing worker stops its sibling cleanly; the next run loads the rest ex
   assert.equal(rerun.status, 0, rerun.stderr);
   assert.deepEqual(await rows(dir), { n: 2 * PER_FILE, distinct: 2 * PER_FILE });
 });
+
+test('a worker failing with a file-system error that passes (EBUSY) starts again from its checkpoint; the run ends normally, rows exact', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'weir-retry-'));
+  dirs.push(dir);
+  await mkdir(join(dir, 'data'));
+  await writeFile(join(dir, 'weir.yaml'), CONFIG);
+  await writeFile(join(dir, 'data', 'a.log'), lines(0, PER_FILE));
+  await writeFile(join(dir, 'data', 'b.log'), lines(PER_FILE, PER_FILE));
+  const run = spawnSync(process.execPath, [CLI, 'run', dir, '--workers', '2'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, WEIR_TEST_FAIL: '0:4096:EBUSY' },
+  });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(
+    run.stderr,
+    /job events, worker 0: worker 0 failed on purpose after \d+ records \(WEIR_TEST_FAIL, EBUSY\) — waiting 1 s, then resuming from the last checkpoint/,
+  );
+  assert.deepEqual(await inProgressFiles(dir), []);
+  assert.deepEqual(await rows(dir), { n: 2 * PER_FILE, distinct: 2 * PER_FILE });
+});
