@@ -21,7 +21,7 @@ import type { ErrorRecord, StageError } from '../core/errors.ts';
 import type { RawRecord, SourcePosition } from '../core/record.ts';
 import { addCounters, type Counters, emptyCounters, expireDated } from '../metrics/counters.ts';
 import type { Committables, PartitionRef, SinkWriter } from '../sinks/contract.ts';
-import { createSinkWriters, ERROR_STORE, errorRow } from '../sinks/registry.ts';
+import { createSinkWriters, errorRow } from '../sinks/registry.ts';
 import { type Manifest, ManifestFencedError, writeManifest } from './checkpoint.ts';
 import { createFilesInput, type InputBatch, type SourceInput } from './input.ts';
 // Kafka modules load only for jobs that use Kafka: the client costs ~1 s of start-up per worker.
@@ -173,9 +173,9 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     });
   };
   const jobSinks = project.sinks.filter((s) => job.sinks.includes(s.name));
-  let writers: SinkWriter[];
+  let built: Awaited<ReturnType<typeof createSinkWriters>>;
   try {
-    writers = await (opts.sinkWriters ?? createSinkWriters)(
+    built = await (opts.sinkWriters ?? createSinkWriters)(
       jobSinks,
       { project, job, worker, filePrefix: prefix, catalog: opts.catalog, log },
       { errors: job.errors },
@@ -184,9 +184,11 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     await pipeline.close();
     throw new WorkerSetupError((e as Error).message, { cause: e });
   }
+  const { errorStore } = built;
+  /** Every writer, the error store's last: each goes through every checkpoint. */
+  const writers = errorStore ? [...built.sinks, errorStore] : built.sinks;
   const writerOf = new Map<string, SinkWriter>();
-  for (const w of writers) for (const sink of w.sinks) writerOf.set(sink, w);
-  const errorStore = writerOf.get(ERROR_STORE);
+  for (const w of built.sinks) for (const sink of w.sinks) writerOf.set(sink, w);
   const transactional = job.delivery === 'transactions';
 
   let kafkaInput: KafkaInput | undefined;
@@ -316,7 +318,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     inFlight = [];
     const errors = [...batch.errors, ...result.errors, ...sinkErrors.splice(0)];
     if (errors.length > 0 && errorStore) {
-      const lost = await errorStore.write(ERROR_STORE, errors.map(errorRow), []);
+      const lost = await errorStore.write('', errors.map(errorRow), []);
       if (lost.length > 0)
         throw new Error(`the error store refused an error record: ${lost[0]!.error.message}`);
     }

@@ -11,11 +11,12 @@ import type { Project } from '../config/project.ts';
 import { StageError } from '../core/errors.ts';
 import type { Row } from '../core/record.ts';
 import type { Committables, PartitionRef, SinkWriter } from '../sinks/contract.ts';
-import { ERROR_STORE } from '../sinks/registry.ts';
 import { latestManifest } from './checkpoint.ts';
 import { runWorker } from './job.ts';
 
 const N = 1000;
+/** The fake error store's name in the log. */
+const ERRORS = 'errors';
 const dirs: string[] = [];
 after(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
@@ -60,18 +61,18 @@ function fakeWriters(fake: Fake, root: () => string) {
   let files = 0;
   return async (_sinks: Project['sinks'], _ctx: unknown, opts: { errors: boolean }) => {
     const writer = (name: string): SinkWriter => ({
-      sinks: [name],
+      sinks: name === ERRORS ? [] : [name],
       async write(_sink, rows) {
         fake.log.push(`${name}:write`);
-        if (name === ERROR_STORE) fake.errorRows.push(...rows);
+        if (name === ERRORS) fake.errorRows.push(...rows);
         return rows.flatMap((row, index) =>
-          name !== ERROR_STORE && Number(row.id) % 10 === 7
+          name !== ERRORS && Number(row.id) % 10 === 7
             ? [{ index, error: new StageError('SINK', `id ${row.id} refused`) }]
             : [],
         );
       },
       async prepareCommit({ onlyDue }): Promise<Committables> {
-        if (onlyDue || name === ERROR_STORE) return { files: [], partitions: [] };
+        if (onlyDue || name === ERRORS) return { files: [], partitions: [] };
         const k = files++;
         const partitions: PartitionRef[] = [
           { database: 'd', table: 't', values: { k: `${k}` }, location: `/p/${k}` },
@@ -99,8 +100,10 @@ function fakeWriters(fake: Fake, root: () => string) {
         fake.log.push(`${name}:close`);
       },
     });
-    fake.writers = [writer('a'), ...(opts.errors ? [writer(ERROR_STORE)] : [])];
-    return fake.writers;
+    const sinks = [writer('a')];
+    const errorStore = opts.errors ? writer(ERRORS) : undefined;
+    fake.writers = errorStore ? [...sinks, errorStore] : sinks;
+    return errorStore ? { sinks, errorStore } : { sinks };
   };
 }
 
@@ -143,9 +146,9 @@ test('commit follows the manifest that names its files; the catalog follows the 
   assert.ok(commits >= 1);
   assert.equal(registered.length, commits);
   const last = fake.log.lastIndexOf('a:commit:1');
-  assert.equal(fake.log[last + 1], `${ERROR_STORE}:commit:0`);
+  assert.equal(fake.log[last + 1], `${ERRORS}:commit:0`);
   assert.equal(fake.log[last + 2], 'catalog:1');
-  assert.deepEqual(fake.log.slice(-2), ['a:close', `${ERROR_STORE}:close`]);
+  assert.deepEqual(fake.log.slice(-2), ['a:close', `${ERRORS}:close`]);
   assert.ok(!fake.log.includes('a:abort'));
   const m = await latestManifest(root, 'events', 0);
   assert.equal(m?.counters.sinks.a?.recordsErrored, refused);
@@ -156,8 +159,8 @@ test('a commit that fails stops the worker: its writers are aborted and closed, 
   const root = join(p.dir, '_weir');
   const fake: Fake = { log: [], errorRows: [], writers: [], failCommit: true };
   await assert.rejects(runWorker(options(p, root, fake, [])), /commit failed on purpose/);
-  assert.ok(fake.log.includes('a:abort') && fake.log.includes(`${ERROR_STORE}:abort`));
-  assert.deepEqual(fake.log.slice(-2), ['a:close', `${ERROR_STORE}:close`]);
+  assert.ok(fake.log.includes('a:abort') && fake.log.includes(`${ERRORS}:abort`));
+  assert.deepEqual(fake.log.slice(-2), ['a:close', `${ERRORS}:close`]);
   assert.ok(!fake.log.some((l) => l.startsWith('catalog:')), 'nothing registered past the failed commit');
   // Recovery (src/sinks/recovery.ts) finds the files to commit in the last manifest.
   const m = await latestManifest(root, 'events', 0);

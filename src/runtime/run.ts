@@ -13,13 +13,7 @@ import { listSplits, resolveFiles } from '../connectors/files/source.ts';
 import { isRetriable, RetriableError } from '../core/job-errors.ts';
 import { type Counters, sumCounters } from '../metrics/counters.ts';
 import { type Catalog, recoverSinks, registerPartitions, registerTables } from '../sinks/recovery.ts';
-import {
-  checkpointDir,
-  type Manifest,
-  mergePositions,
-  type PartitionRef,
-  readManifests,
-} from './checkpoint.ts';
+import { checkpointDir, mergePositions, type PartitionRef, readManifests } from './checkpoint.ts';
 import { explainError } from './io-errors.ts';
 import { type Progress, runWorker, WorkerSetupError } from './job.ts';
 import { acquireRunLock, type RunLock } from './lock.ts';
@@ -186,8 +180,6 @@ async function runJobs(
   const jobs = planJobs(project).map(async (job) => {
     const config = project.config.sources[job.source]!;
     const manifests = await readManifests(root, job.name);
-    const positions = mergePositions(manifests);
-    const previousOf = (w: number): Manifest | undefined => manifests.find((m) => m.worker === w);
     const base = {
       project,
       source: job.source,
@@ -196,43 +188,32 @@ async function runJobs(
       follow: Boolean(opts.follow || config.files?.follow),
       batchSize: opts.batchSize ?? 2048,
       checkpointDir: root,
-      positions,
+      positions: mergePositions(manifests),
     };
-    const results: Counters[] = [];
+    const manifestOf = async (w: number) => (await readManifests(root, job.name)).find((m) => m.worker === w);
     let ran: number[];
+    let retriable: (e: unknown) => boolean;
+    /** One start of worker `w`; attempt > 0 after a retriable failure, from its last checkpoint. */
+    let start: (w: number, attempt: number) => Promise<Counters>;
     if (config.kafka) {
       const workers = opts.workers ?? 1;
       summary.sources[job.name] = { workers, splits: 0 };
       ran = Array.from({ length: workers }, (_, i) => kafkaWorkerId + i);
-      await allOrStop(
-        ran.map(async (worker) => {
-          results.push(
-            await supervise(
-              job,
-              worker,
-              workerOpts,
-              (e) => !(e instanceof WorkerSetupError),
-              async () =>
-                (await readManifests(root, job.name)).find((m) => m.worker === worker)?.counters ??
-                sumCounters([]),
-              async (attempt) =>
-                runWorker({
-                  ...base,
-                  runId: `${runId}a${attempt}`,
-                  worker,
-                  workers,
-                  untilEnd: opts.untilEnd ?? false,
-                  previous: (await readManifests(root, job.name)).find((m) => m.worker === worker),
-                  catalog: registrar,
-                  signal,
-                  onProgress: (p) => opts.onProgress?.(job.name, p),
-                  ...(opts.log ? { log: opts.log } : {}),
-                }),
-            ),
-          );
-        }),
-        stopAll,
-      );
+      retriable = (e) => !(e instanceof WorkerSetupError);
+      start = async (worker, attempt) =>
+        runWorker({
+          ...base,
+          runId: `${runId}a${attempt}`,
+          worker,
+          workers,
+          attempt,
+          untilEnd: opts.untilEnd ?? false,
+          previous: await manifestOf(worker),
+          catalog: registrar,
+          signal,
+          onProgress: (p) => opts.onProgress?.(job.name, p),
+          ...(opts.log ? { log: opts.log } : {}),
+        });
     } else {
       const listed = await splitsOf(project, job.source);
       const splits = listed.length;
@@ -242,49 +223,41 @@ async function runJobs(
       const assignment = assignSplits(listed, workers);
       summary.sources[job.name] = { workers, splits };
       ran = Array.from({ length: workers }, (_, w) => w);
-      // A retriable failure restarts the worker from its own last checkpoint (stdin cannot be read again).
-      const retriable = (e: unknown) => !config.stdin && isRetriable(e);
-      const fresh = async (w: number, attempt: number) => {
-        if (attempt === 0) return { positions, previous: previousOf(w) };
-        const now = await readManifests(root, job.name);
-        return { positions: mergePositions(now), previous: now.find((m) => m.worker === w) };
+      // Restarted from its own last checkpoint; stdin cannot be read again.
+      retriable = (e) => !config.stdin && isRetriable(e);
+      start = async (w, attempt) => {
+        const now = attempt === 0 ? manifests : await readManifests(root, job.name);
+        const data = {
+          ...base,
+          positions: mergePositions(now),
+          previous: now.find((m) => m.worker === w),
+          runId: `${runId}a${attempt}`,
+          workers,
+          worker: w,
+          attempt,
+        };
+        if (workers > 1) return runInThread({ ...data, assignment }, registrar, opts, signal);
+        return runWorker({
+          ...data,
+          catalog: registrar,
+          signal,
+          onProgress: (p) => opts.onProgress?.(job.name, p),
+        });
       };
-      const committed = async (w: number) =>
-        (await readManifests(root, job.name)).find((m) => m.worker === w)?.counters ?? sumCounters([]);
-      await allOrStop(
-        ran.map(async (w) => {
-          results.push(
-            await supervise(
-              job,
-              w,
-              workerOpts,
-              retriable,
-              () => committed(w),
-              async (attempt) => {
-                const start = {
-                  ...base,
-                  ...(await fresh(w, attempt)),
-                  runId: `${runId}a${attempt}`,
-                  workers,
-                  attempt,
-                };
-                if (workers === 1) {
-                  return runWorker({
-                    ...start,
-                    worker: 0,
-                    catalog: registrar,
-                    signal,
-                    onProgress: (p) => opts.onProgress?.(job.name, p),
-                  });
-                }
-                return runInThread({ ...start, assignment, worker: w }, registrar, opts, signal);
-              },
-            ),
-          );
-        }),
-        stopAll,
-      );
     }
+    const results = await allOrStop(
+      ran.map((w) =>
+        supervise(
+          job,
+          w,
+          workerOpts,
+          retriable,
+          async () => (await manifestOf(w))?.counters ?? sumCounters([]),
+          (attempt) => start(w, attempt),
+        ),
+      ),
+      stopAll,
+    );
     // Other workers (an earlier run with more workers, other processes of a Kafka group, workers
     // that died) keep their share of the counters: their manifests cover what they committed.
     for (const m of await readManifests(root, job.name))

@@ -51,9 +51,12 @@ export interface RowError {
 }
 
 export interface SinkWriter {
-  /** The sinks (config names) this writer loads; ERROR_STORE (registry.ts) for the error store's writer. */
+  /** The sinks (config names) this writer loads; none for the error store's writer. */
   readonly sinks: readonly string[];
-  /** One batch's rows for `sink`, with where each came from. Refused rows are returned, not thrown. */
+  /**
+   * One batch's rows for `sink`, with where each came from (the error store's writer: the batch's
+   * error records, `sink` ''). Refused rows are returned, not thrown.
+   */
   write(sink: string, rows: Row[], origins: SourcePosition[]): Promise<RowError[]>;
   /**
    * First phase. `onlyDue`: after a batch, close only what its rolling policy says is due; at a

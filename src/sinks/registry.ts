@@ -23,14 +23,14 @@ export function sinkKindOf(sink: Project['sinks'][number]): string {
 }
 
 /**
- * The writers of these sinks, kind by kind, then the error store's writer (when `errors`). A kind
+ * The writers of these sinks, kind by kind, and the error store's writer (when `errors`). A kind
  * that fails to start closes the writers already made.
  */
 export async function createSinkWriters(
   sinks: Project['sinks'],
   ctx: SinkContext,
   opts: { errors: boolean },
-): Promise<SinkWriter[]> {
+): Promise<{ sinks: SinkWriter[]; errorStore?: SinkWriter }> {
   const writers: SinkWriter[] = [];
   try {
     for (const [key, load] of Object.entries(KINDS)) {
@@ -41,9 +41,7 @@ export async function createSinkWriters(
     await Promise.allSettled(writers.map((w) => w.close()));
     throw e;
   }
-  if (opts.errors) writers.push(createErrorStoreWriter(ctx));
-  return writers;
+  return opts.errors ? { sinks: writers, errorStore: createErrorStoreWriter(ctx) } : { sinks: writers };
 }
 
 export { errorRow } from './errors/store.ts';
-export { ERROR_STORE } from './errors/writer.ts';

@@ -5,9 +5,6 @@ import type { SinkContext, SinkWriter } from '../contract.ts';
 import { fileTarget, publishFiles } from '../files.ts';
 import { ERROR_COLUMNS, ERROR_PARTITIONS, errorStoreLocation } from './store.ts';
 
-/** The error store's key among the writers: not a possible sink name (sinks are identifiers). */
-export const ERROR_STORE = '(error store)';
-
 export function createErrorStoreWriter(ctx: SinkContext): SinkWriter {
   const files = fileTarget({
     location: errorStoreLocation(ctx.project.warehouse, ctx.project.config.errors.location),
@@ -19,7 +16,7 @@ export function createErrorStoreWriter(ctx: SinkContext): SinkWriter {
     filePrefix: ctx.filePrefix,
   });
   return {
-    sinks: [ERROR_STORE],
+    sinks: [], // it loads error records, not a sink's rows
     write: (_sink, rows: Row[]) => files.write(rows),
     // The error store rolls only at checkpoints: few error records, few files.
     prepareCommit: async ({ onlyDue }) => ({
