@@ -19,6 +19,7 @@ import type { Project } from '../config/project.ts';
 import type { SplitPosition } from '../connectors/files/source.ts';
 import type { ErrorRecord, StageError } from '../core/errors.ts';
 import type { RawRecord, SourcePosition } from '../core/record.ts';
+import { serializer } from '../core/serial.ts';
 import { addCounters, type Counters, emptyCounters, expireDated } from '../metrics/counters.ts';
 import type { Committables, PartitionRef, SinkWriter } from '../sinks/contract.ts';
 import { createSinkWriters, errorRow } from '../sinks/registry.ts';
@@ -115,16 +116,6 @@ function failForTest(worker: number, recordsRead: number, attempt: number): void
   throw e;
 }
 
-/** Runs `fn` calls one at a time: batches and rebalance checkpoints never interleave. */
-function serializer() {
-  let chain: Promise<unknown> = Promise.resolve();
-  return <T>(fn: () => Promise<T>): Promise<T> => {
-    const result = chain.then(fn);
-    chain = result.catch(() => {});
-    return result;
-  };
-}
-
 interface Processed {
   batch: InputBatch;
   result: BatchResult;
@@ -141,6 +132,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
   // its last position here, so the next owner finds it even when the offset commit failed.
   let positions: Manifest['positions'] = { ...(opts.previous?.positions ?? {}) };
   const prefix = `part-${opts.runId}-w${worker}-`;
+  // Batches and rebalance checkpoints never interleave.
   const exclusive = serializer();
 
   let pipeline: Pipeline;

@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
+import { serializer } from '../core/serial.ts';
 import { openBatchFile, readBatch, writeBatch } from './batch-file.ts';
 import type { JsRequest, JsResponse } from './js-protocol.ts';
 import type { JsUdfSpec } from './js-runner.ts';
@@ -60,7 +61,7 @@ export class JsHost {
   #waiter: Waiter | null = null;
   #nextId = 1;
   #nextUdfId = 1;
-  #tail: Promise<unknown> = Promise.resolve();
+  readonly #serial = serializer();
   readonly #udfs = new Map<number, JsUdfSpec>();
   /** UDFs that could not be loaded again into a fresh sandbox, with the reason. */
   readonly #broken = new Map<number, string>();
@@ -262,12 +263,6 @@ export class JsHost {
     if (!waiter) return;
     clearTimeout(waiter.timer);
     waiter.resolve(res);
-  }
-
-  #serial<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.#tail.then(task, task);
-    this.#tail = run.catch(() => undefined);
-    return run;
   }
 }
 

@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { serializer } from '../core/serial.ts';
 import { BATCH_FD, openBatchFile, readBatch, writeBatch } from './batch-file.ts';
 import { MarshalValueError, MarshalWriter, readMarshal } from './marshal.ts';
 import type { PythonRequest, PythonResponse } from './python-protocol.ts';
@@ -165,7 +166,7 @@ export class PythonHost {
   private watch: ReturnType<typeof setInterval> | undefined;
   private nextId = 1;
   private nextUdfId = 1;
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly serial = serializer();
   private readonly dirs = new Set<string>();
   private readonly udfs = new Map<number, PythonUdfSpec>();
   /** UDFs that could not be re-loaded into a recreated interpreter, with the reason. */
@@ -370,12 +371,6 @@ export class PythonHost {
 
   private loadInSandbox(udfId: number, { path, module, func, kind }: PythonUdfSpec): Promise<string | null> {
     return this.loading(path, { op: 'load', udfId, path, module, func, kind, limitMs: this.loadTimeoutMs });
-  }
-
-  private serial<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(task, task);
-    this.tail = run.catch(() => undefined);
-    return run;
   }
 
   private start(): Promise<void> {

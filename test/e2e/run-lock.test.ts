@@ -3,45 +3,15 @@
 // the next one out. Rows are read back by DuckDB.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openWarehouse } from '../../src/connectors/warehouse/sql.ts';
-
-const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
-const CONFIG = `
-warehouse: ./warehouse
-checkpoint: { interval_seconds: 0.2 }
-sources:
-  events:
-    files: { path: "data/*.log" }
-tables:
-  t:
-    source: events
-    parser: { json: {} }
-    schema: { id: BIGINT NOT NULL }
-sinks:
-  t: { table: t, hive: { database: db, format: parquet } }
-`;
-
-const dirs: string[] = [];
-after(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
+import { CLI, idLines, idProject, idRows } from './id-project.ts';
 
 async function project(records: number): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'weir-lock-e2e-'));
-  dirs.push(dir);
-  await mkdir(join(dir, 'data'));
-  await writeFile(join(dir, 'weir.yaml'), CONFIG);
-  await writeFile(join(dir, 'data', 'a.log'), lines(0, records));
-  return dir;
+  return idProject({ 'data/a.log': idLines(0, records) });
 }
-
-const lines = (from: number, n: number) =>
-  Array.from({ length: n }, (_, i) => `{"id":${from + i}}`).join('\n') + '\n';
 
 function weirRun(dir: string, ...args: string[]) {
   const child = spawn(process.execPath, [CLI, 'run', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -55,17 +25,7 @@ function weirRun(dir: string, ...args: string[]) {
   return { child, done };
 }
 
-async function rows(dir: string): Promise<{ n: number; distinct: number; max: number }> {
-  const conn = await openWarehouse(join(dir, 'warehouse'));
-  try {
-    const [r] = (
-      await conn.runAndReadAll('SELECT count(*) AS n, count(DISTINCT id) AS d, max(id) AS m FROM db.t')
-    ).getRowObjectsJson();
-    return { n: Number(r!.n), distinct: Number(r!.d), max: Number(r!.m) };
-  } finally {
-    conn.closeSync();
-  }
-}
+const rows = idRows;
 
 test('two runs of one project started together: one loads everything once, the other refuses', {
   timeout: 120_000,
@@ -108,7 +68,7 @@ test('a SIGKILLed run does not keep the next one out; rows stay exact', async ()
     await sleep(200);
     if ((await rows(dir).catch(() => ({ n: 0 }))).n === 1000) break;
   }
-  await appendFile(join(dir, 'data', 'a.log'), lines(1000, 500));
+  await appendFile(join(dir, 'data', 'a.log'), idLines(1000, 500));
   await sleep(100);
   a.child.kill('SIGKILL');
   await a.done;

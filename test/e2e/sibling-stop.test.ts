@@ -3,64 +3,32 @@
 // committed is consistent; the next run loads the rest exactly once. Rows are read back by DuckDB.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { loadProject } from '../../src/config/load.ts';
-import { openWarehouse } from '../../src/connectors/warehouse/sql.ts';
 import { readManifests } from '../../src/runtime/checkpoint.ts';
 import { checkpointRoot } from '../../src/runtime/run.ts';
+import { CLI, idLines, idProject, idRows } from './id-project.ts';
 
-const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 const PER_FILE = 200_000;
-const CONFIG = `
-warehouse: ./warehouse
-checkpoint: { interval_seconds: 0.2 }
-sources:
-  events:
-    files: { path: "data/*.log" }
-tables:
-  t:
-    source: events
-    parser: { json: {} }
-    schema: { id: BIGINT NOT NULL }
-sinks:
-  t: { table: t, hive: { database: db, format: parquet } }
-`;
 
-const dirs: string[] = [];
-after(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
+/** Two files of PER_FILE records each, so `--workers 2` gives each worker one. */
+const twoFiles = () =>
+  idProject({ 'data/a.log': idLines(0, PER_FILE), 'data/b.log': idLines(PER_FILE, PER_FILE) });
 
-const lines = (from: number, n: number) =>
-  `${Array.from({ length: n }, (_, i) => `{"id":${from + i}}`).join('\n')}\n`;
+const rows = async (dir: string) => {
+  const { n, distinct } = await idRows(dir);
+  return { n, distinct };
+};
 
 async function inProgressFiles(dir: string): Promise<string[]> {
   const all = await readdir(join(dir, 'warehouse'), { recursive: true });
   return all.filter((f) => f.endsWith('.inprogress'));
 }
 
-async function rows(dir: string): Promise<{ n: number; distinct: number }> {
-  const conn = await openWarehouse(join(dir, 'warehouse'));
-  try {
-    const [r] = (
-      await conn.runAndReadAll('SELECT count(*) AS n, count(DISTINCT id) AS d FROM db.t')
-    ).getRowObjectsJson();
-    return { n: Number(r!.n), distinct: Number(r!.d) };
-  } finally {
-    conn.closeSync();
-  }
-}
-
 test('a failing worker stops its sibling cleanly; the next run loads the rest exactly once', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'weir-sibling-stop-'));
-  dirs.push(dir);
-  await mkdir(join(dir, 'data'));
-  await writeFile(join(dir, 'weir.yaml'), CONFIG);
-  await writeFile(join(dir, 'data', 'a.log'), lines(0, PER_FILE));
-  await writeFile(join(dir, 'data', 'b.log'), lines(PER_FILE, PER_FILE));
+  const dir = await twoFiles();
 
   const failed = spawnSync(process.execPath, [CLI, 'run', dir, '--workers', '2'], {
     encoding: 'utf8',
@@ -90,12 +58,7 @@ test('a failing worker stops its sibling cleanly; the next run loads the rest ex
 });
 
 test('a worker failing with a file-system error that passes (EBUSY) starts again from its checkpoint; the run ends normally, rows exact', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'weir-retry-'));
-  dirs.push(dir);
-  await mkdir(join(dir, 'data'));
-  await writeFile(join(dir, 'weir.yaml'), CONFIG);
-  await writeFile(join(dir, 'data', 'a.log'), lines(0, PER_FILE));
-  await writeFile(join(dir, 'data', 'b.log'), lines(PER_FILE, PER_FILE));
+  const dir = await twoFiles();
   const run = spawnSync(process.execPath, [CLI, 'run', dir, '--workers', '2'], {
     encoding: 'utf8',
     timeout: 120_000,
