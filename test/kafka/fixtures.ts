@@ -108,12 +108,16 @@ export interface WeirProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Sinks of the mixed project into the warehouse: logins as Parquet, pays as JSON, in `database`. */
-export function warehouseSinks(database: string): string {
+/**
+ * Sinks of the mixed project into the warehouse: logins as Parquet (partitioned by the given
+ * column, if any), pays as JSON, in `database`.
+ */
+export function warehouseSinks(database: string, loginsPartitionedBy?: string): string {
+  const partitioned = loginsPartitionedBy ? `, partitioned_by: [${loginsPartitionedBy}]` : '';
   return `
   logins:
     table: logins
-    hive: { database: ${database}, format: parquet }
+    hive: { database: ${database}, format: parquet${partitioned} }
   pays:
     table: pays
     hive: { database: ${database}, format: json }

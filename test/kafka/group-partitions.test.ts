@@ -16,6 +16,7 @@ import {
   produceMixed,
   startRun,
   type WeirProcess,
+  warehouseSinks,
   writeProject,
 } from './fixtures.ts';
 import { uniqueName } from './helpers.ts';
@@ -41,14 +42,7 @@ test(`${PROCESSES} processes, one group, ${BUCKETS} partitions, one SIGKILL each
     brokers,
     topic,
     group: uniqueName('g'),
-    sinks: `
-  logins:
-    table: logins
-    hive: { database: parts, format: parquet, partitioned_by: [bucket] }
-  pays:
-    table: pays
-    hive: { database: parts, format: json }
-`,
+    sinks: warehouseSinks('parts', 'bucket'),
   }).replace(
     `    parser: { json: {} }
     schema:

@@ -15,6 +15,7 @@ import {
   mixedProject,
   produceMixed,
   startRun,
+  warehouseSinks,
   writeProject,
 } from './fixtures.ts';
 import { uniqueName } from './helpers.ts';
@@ -40,14 +41,7 @@ test('broker stopped for 30 s mid-run and restarted: weir run waits, resumes, lo
       brokers,
       topic,
       group: uniqueName('g'),
-      sinks: `
-  logins:
-    table: logins
-    hive: { database: outage, format: parquet, partitioned_by: [role] }
-  pays:
-    table: pays
-    hive: { database: outage, format: json }
-`,
+      sinks: warehouseSinks('outage', 'role'),
     }),
   );
   const run = startRun(dir, 1, { WEIR_KAFKA_SESSION_TIMEOUT_MS: '6000' });

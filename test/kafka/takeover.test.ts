@@ -20,6 +20,7 @@ import {
   startRun,
   type Truth,
   type WeirProcess,
+  warehouseSinks,
   writeProject,
 } from './fixtures.ts';
 import { pollFor, pollRecords, uniqueName } from './helpers.ts';
@@ -120,14 +121,7 @@ test(`two workers, one SIGKILLed mid-stream: the other takes over; ${RECORDS} re
       brokers,
       topic,
       group: uniqueName('g'),
-      sinks: `
-  logins:
-    table: logins
-    hive: { database: takeover, format: parquet, partitioned_by: [role] }
-  pays:
-    table: pays
-    hive: { database: takeover, format: json }
-`,
+      sinks: warehouseSinks('takeover', 'role'),
     }),
   );
   const checkpoints = join(checkpointRoot(project), 'game');
