@@ -95,11 +95,15 @@ export class PartitionsLostError extends Error {
 
 /**
  * Test hook for the window between the ownership check and the manifest: WEIR_TEST_STALL=<n>:<ms>
- * blocks the thread (timers and heartbeats too, like SIGSTOP) for ms at this process's n-th checkpoint.
+ * blocks the thread (timers and heartbeats too, like SIGSTOP) for ms, once, at this process's n-th
+ * checkpoint that has records to commit. Counted across attempts: a worker that gave up its work
+ * for another reason first (a loaded machine) still stalls later, while it owns unfinished partitions.
  */
-function stallForTest(n: number): void {
+let stallCount = 0;
+function stallForTest(hasRecords: boolean): void {
   const [at, ms] = (process.env.WEIR_TEST_STALL ?? '').split(':').map(Number);
-  if (at === n && ms! > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  if (!hasRecords || !(ms! > 0) || ++stallCount !== at) return;
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /**
@@ -249,7 +253,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     const lost = kafkaInput?.ownershipLost();
     if (lost) throw new PartitionsLostError(`worker ${worker} gave up its uncommitted work: ${lost}`);
     const generation = kafkaInput?.generation() ?? 0;
-    stallForTest(progress.checkpoints + 1);
+    stallForTest(dirty);
     for (const w of writers) roll(w, await w.prepareCommit({ onlyDue: false }));
     const committing = rolled;
     const pending = rolledFiles();
