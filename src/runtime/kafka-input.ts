@@ -54,16 +54,6 @@ function envMs(name: string, fallback: number): number {
   return Number.isFinite(v) && v > 0 ? v : fallback;
 }
 
-/** JSON text of a decoded Avro row, so the table's `json` parser reads it like any JSON record. */
-export function avroRowJson(row: unknown): string {
-  return JSON.stringify(row, (_k, v) => {
-    if (typeof v === 'bigint') return JSON.rawJSON(v.toString());
-    if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
-    if (v instanceof Map) return Object.fromEntries(v);
-    return v;
-  });
-}
-
 export async function createKafkaInput(opts: KafkaInputOptions): Promise<KafkaInput> {
   const config: NonNullable<SourceConfig['kafka']> = opts.project.config.sources[opts.source]!.kafka!;
   const topics = Array.isArray(config.topic) ? config.topic : [config.topic];
@@ -110,7 +100,7 @@ export async function createKafkaInput(opts: KafkaInputOptions): Promise<KafkaIn
       return;
     }
     try {
-      const text = avroRowJson(await decoder.decode(r.bytes));
+      const text = await decoder.decode(r.bytes);
       batch.records.push({ ...r, text });
     } catch (e) {
       // The registry being unreachable is not the record's fault: the job retries.

@@ -82,9 +82,9 @@ test('Weir decodes messages Confluent’s AvroSerializer produced (schema fetche
   const message = await ser.serialize('ser', { role_id: 77, amount: 9.5, note: null });
   assert.equal(message.readUInt32BE(1), sink.id);
   const decoder = createAvroDecoder(url);
-  assert.deepEqual(await decoder.decode(message), { role_id: 77n, amount: 9.5, note: null });
+  assert.equal(await decoder.decode(message), '{"role_id":77,"amount":9.5,"note":null}');
   const second = await ser.serialize('ser', { role_id: 78, amount: null, note: 'x' });
-  assert.deepEqual(await decoder.decode(second), { role_id: 78n, amount: null, note: 'x' });
+  assert.equal(await decoder.decode(second), '{"role_id":78,"amount":null,"note":"x"}');
   await assert.rejects(decoder.decode(Buffer.from([0, 0, 0, 0, 99, 1])), /Schema 99 not found/);
 });
 

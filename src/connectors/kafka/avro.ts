@@ -17,7 +17,7 @@ const MIN_LONG = -(2n ** 63n);
 const MAX_LONG = 2n ** 63n - 1n;
 
 /** Avro long as bigint, so BIGINT keeps all 64 bits. */
-const BigLongType = avro.types.LongType.__with({
+export const BigLongType = avro.types.LongType.__with({
   fromBuffer: (buf: Buffer) => buf.readBigInt64LE(0),
   toBuffer: (n: bigint | number) => {
     const buf = Buffer.alloc(8);
@@ -82,7 +82,7 @@ const LOGICAL_TYPES = {
   'local-timestamp-micros': timestampType(1),
 };
 
-function decodeTwosComplement(buf: Uint8Array): bigint {
+export function decodeTwosComplement(buf: Uint8Array): bigint {
   if (buf.length === 0) return 0n;
   let n = 0n;
   for (const b of buf) n = (n << 8n) | BigInt(b);

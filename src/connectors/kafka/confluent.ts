@@ -4,7 +4,8 @@
 import type { Row } from '../../core/record.ts';
 import type { Column } from '../../core/types.ts';
 import { avroRecordName, avroSchema } from '../../types/avro.ts';
-import { type AvroRowCodec, avroCodec } from './avro.ts';
+import { avroCodec } from './avro.ts';
+import { type AvroJsonDecode, avroJsonDecoder } from './avro-json.ts';
 
 const MAGIC_BYTE = 0;
 const HEADER_BYTES = 5;
@@ -180,29 +181,29 @@ export async function prepareAvroSink(
 }
 
 export interface AvroDecoder {
-  /** The row of a Confluent-framed Avro message, decoded with its writer schema. */
-  decode(buf: Uint8Array): Promise<Row>;
+  /** The record of a Confluent-framed Avro message as JSON text (src/connectors/kafka/avro-json.ts), decoded with its writer schema. */
+  decode(buf: Uint8Array): Promise<string>;
 }
 
 /** Decodes Confluent-framed Avro for the Avro source; writer schemas are fetched by id and cached. */
 export function createAvroDecoder(registryUrl: string): AvroDecoder {
   const client = new RegistryClient(registryUrl);
-  const codecs = new Map<number, Promise<AvroRowCodec>>();
-  const codecFor = (id: number) => {
-    let c = codecs.get(id);
+  const decoders = new Map<number, Promise<AvroJsonDecode>>();
+  const decoderFor = (id: number) => {
+    let c = decoders.get(id);
     if (!c) {
-      c = client.schemaById(id).then((text) => avroCodec(JSON.parse(text)));
-      codecs.set(id, c);
-      c.catch(() => codecs.delete(id));
+      c = client.schemaById(id).then((text) => avroJsonDecoder(JSON.parse(text)));
+      decoders.set(id, c);
+      c.catch(() => decoders.delete(id));
     }
     return c;
   };
   return {
     async decode(buf) {
       const { id, payload } = unframe(buf);
-      const codec = await codecFor(id);
+      const decode = await decoderFor(id);
       try {
-        return codec.decode(payload);
+        return decode(payload);
       } catch (err) {
         throw new Error(
           `the message does not decode with its writer schema ${id}: ${(err as Error).message}`,
