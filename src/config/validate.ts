@@ -2,17 +2,15 @@
 // run of `weir validate` reports everything that is wrong, not just the first thing.
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { textLineEncoder } from '../connectors/warehouse/text-lines.ts';
 import type { Column } from '../core/types.ts';
 import { compileTimeFormat } from '../expr/time.ts';
+import { sinkKindOf } from '../sinks/registry.ts';
 import { buildParser } from '../stages/parser/index.ts';
 import { compileUserRegex } from '../stages/parser/regex.ts';
 import { expressionProblems } from './check-expressions.ts';
-import { sinkAvroSchema, sinkFlinkDdl, sinkHiveDdl } from './derive.ts';
 import type { ColumnConfig, ParserConfig, UdfRefConfig } from './model.ts';
 import { didYouMean, formatPath, type Problem } from './problems.ts';
-import type { Project, ResolvedSink, ResolvedTable } from './project.ts';
-import { hiveTarget, sinkColumns } from './resolve.ts';
+import type { Project, ResolvedTable } from './project.ts';
 
 type Path = (string | number)[];
 
@@ -229,20 +227,10 @@ async function checkUdf(
   }
 }
 
-const PARTITION_KINDS = new Set([
-  'STRING',
-  'VARCHAR',
-  'TINYINT',
-  'SMALLINT',
-  'INT',
-  'BIGINT',
-  'DATE',
-  'BOOLEAN',
-]);
-
+/** What every sink has (its table, its columns); then its kind's own check (src/sinks/<kind>/check.ts). */
 function checkSinks(project: Project, add: Add, uncleanTables: Set<string>): void {
   const tables = new Map(project.tables.map((t) => [t.name, t]));
-  const hiveTables = new Map<string, string>();
+  const claims = new Map<string, string>();
   for (const sink of project.sinks) {
     const base: Path = ['sinks', sink.name];
     const cfg = sink.config;
@@ -252,9 +240,9 @@ function checkSinks(project: Project, add: Add, uncleanTables: Set<string>): voi
       continue;
     }
     let reported = 0;
-    const report: Add = (path, message) => {
+    const report = (path: Path, message: string) => {
       reported++;
-      add(path, message);
+      add([...base, ...path], message);
     };
     const names = Object.keys(table.config.schema);
     const known = (name: string, at: Path, what: string): boolean => {
@@ -263,78 +251,23 @@ function checkSinks(project: Project, add: Add, uncleanTables: Set<string>): voi
       return false;
     };
     cfg.columns?.forEach((c, i) => {
-      if (known(c, [...base, 'columns', i], 'column') && cfg.columns!.indexOf(c) !== i) {
-        report([...base, 'columns', i], `column "${c}" is listed twice`);
+      if (known(c, ['columns', i], 'column') && cfg.columns!.indexOf(c) !== i) {
+        report(['columns', i], `column "${c}" is listed twice`);
       }
     });
-    if (cfg.hive) checkHiveSink(project, table, sink, hiveTables, known, report);
-    if (cfg.kafka) {
-      if (cfg.kafka.format === 'avro' && cfg.kafka.registry === undefined) {
-        report([...base, 'kafka', 'registry'], 'required when format is avro (the schema registry URL)');
-      }
-      cfg.kafka.key.forEach((k, i) => {
-        const at: Path = [...base, 'kafka', 'key', i];
-        if (known(k, at, 'key column') && cfg.columns && !cfg.columns.includes(k)) {
-          report(at, `key column "${k}" is not in the sink's columns`);
-        }
-      });
-    }
-    // A derivation would only repeat what is already reported; otherwise it is the last check.
-    if (reported > 0 || uncleanTables.has(table.name)) continue;
-    if (cfg.hive) {
-      const what = `Hive format ${cfg.hive.format}`;
-      checkDerivation(sink, ['hive', 'format'], what, add, () => {
-        sinkHiveDdl(project, table, sink);
-        // The writer itself, built without writing: text runs out of separators on deep nesting.
-        if (cfg.hive!.format === 'text') textLineEncoder(sinkColumns(table, sink));
-      });
-    }
-    if (cfg.kafka) {
-      const format = cfg.kafka.format;
-      checkDerivation(sink, ['kafka', 'format'], `Kafka format ${format}`, add, () => {
-        sinkFlinkDdl(table, sink);
-        if (format === 'avro') sinkAvroSchema(table, sink);
-      });
-    }
-  }
-}
-
-function checkHiveSink(
-  project: Project,
-  table: ResolvedTable,
-  sink: ResolvedSink,
-  hiveTables: Map<string, string>,
-  known: (name: string, at: Path, what: string) => boolean,
-  report: Add,
-): void {
-  const hive = sink.config.hive!;
-  const columns = sink.config.columns;
-  const base: Path = ['sinks', sink.name, 'hive'];
-  const target = hiveTarget(project, sink.name, hive);
-  const key = `${target.database}.${target.table}`.toLowerCase();
-  const other = hiveTables.get(key);
-  if (other !== undefined) {
-    report(base, `sink ${other} already writes Hive table ${target.database}.${target.table}`);
-  } else hiveTables.set(key, sink.name);
-  hive.partitioned_by.forEach((p, i) => {
-    const at: Path = [...base, 'partitioned_by', i];
-    if (!known(p, at, 'partition column')) return;
-    if (hive.partitioned_by.indexOf(p) !== i) report(at, `partition column "${p}" is listed twice`);
-    if (columns && !columns.includes(p)) report(at, `partition column "${p}" is not in the sink's columns`);
-    const col = table.columns.find((c) => c.name === p);
-    if (col && !PARTITION_KINDS.has(col.type.kind)) {
-      report(at, `partition column "${p}" is ${col.type.kind}; use STRING, an integer type, DATE or BOOLEAN`);
-    }
-  });
-}
-
-// The derivations (src/types) throw on what a format cannot hold; those errors become problems.
-function checkDerivation(sink: ResolvedSink, at: Path, what: string, add: Add, derive: () => void): void {
-  try {
-    derive();
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    add(['sinks', sink.name, ...at], `${what} cannot hold table ${sink.config.table}: ${message}`);
+    sinkKindOf(sink).check({
+      project,
+      sink,
+      table,
+      report,
+      known,
+      claim(resource) {
+        const first = claims.get(resource);
+        if (first === undefined) claims.set(resource, sink.name);
+        return first;
+      },
+      clean: () => reported === 0 && !uncleanTables.has(table.name),
+    });
   }
 }
 

@@ -6,7 +6,7 @@
 //
 // The checkpoint loop (src/runtime/job.ts) knows no sink by name: it drives writers from the
 // registry (registry.ts).
-import type { Project } from '../config/project.ts';
+import type { Project, ResolvedSink, ResolvedTable } from '../config/project.ts';
 import type { StageError } from '../core/errors.ts';
 import type { Row, SourcePosition } from '../core/record.ts';
 
@@ -83,9 +83,29 @@ export interface SinkContext {
   log: (line: string) => void;
 }
 
+/** What `weir validate` gives a sink kind to check one sink's own config (`sinks.<name>.<key>`). */
+export interface SinkCheck {
+  project: Project;
+  sink: ResolvedSink;
+  table: ResolvedTable;
+  /** Adds a problem at this path under `sinks.<name>` (e.g. ['hive', 'partitioned_by', 0]). */
+  report(path: (string | number)[], message: string): void;
+  /** Whether `name` is a column of the table; reports "<what> ... is not a column" when not. */
+  known(name: string, path: (string | number)[], what: string): boolean;
+  /** Claims a resource (e.g. a Hive table) for this sink; returns the sink that claimed it first. */
+  claim(resource: string): string | undefined;
+  /** No problem reported so far for this sink or its table's schema: derivations may run. */
+  clean(): boolean;
+}
+
 /** One kind of sink: the config key it owns (`hive`, `kafka`, `console`) and how it builds writers. */
 export interface SinkKind {
   readonly key: string;
+  /**
+   * Checks a sink of this kind without writing anything: the same builds the writer runs
+   * (derived schemas, encoders), so what validates is what the job can run.
+   */
+  check(c: SinkCheck): void;
   /** Writers for these sinks of one job (all have `config[key]`); may share a client among them. */
   create(sinks: Project['sinks'], ctx: SinkContext): Promise<SinkWriter[]>;
 }

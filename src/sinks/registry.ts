@@ -1,25 +1,18 @@
-// Every sink kind Weir has. A new kind is a folder under src/sinks (its config spec and its
-// writer) plus one line here and one in the config model's Sink (model.ts).
+// Every sink kind Weir has. A new kind is a folder under src/sinks (its config spec, its check and
+// its writer) plus its entry in KINDS and one line in the config model's Sink (model.ts).
 import type { Project } from '../config/project.ts';
-import { consoleSinks } from './console/writer.ts';
+import { consoleSinks } from './console/index.ts';
 import type { SinkContext, SinkKind, SinkWriter } from './contract.ts';
-import { createErrorStoreWriter } from './errors/writer.ts';
-import { hiveSinks } from './hive/writer.ts';
+import { hiveSinks } from './hive/index.ts';
+import { kafkaSinks } from './kafka/index.ts';
 
-type Loader = () => Promise<SinkKind>;
+const KINDS: SinkKind[] = [hiveSinks, kafkaSinks, consoleSinks];
 
-const KINDS: Record<string, Loader> = {
-  hive: async () => hiveSinks,
-  // The Kafka client costs ~1 s of start-up per worker: loaded only by jobs with Kafka sinks.
-  kafka: async () => (await import('./kafka/writer.ts')).kafkaSinks,
-  console: async () => consoleSinks,
-};
-
-/** The config key of a sink's kind (`hive`, `kafka`, `console`). */
-export function sinkKindOf(sink: Project['sinks'][number]): string {
-  const key = Object.keys(KINDS).find((k) => (sink.config as Record<string, unknown>)[k] !== undefined);
-  if (!key) throw new Error(`sinks.${sink.name}: no sink kind (${Object.keys(KINDS).join(', ')})`);
-  return key;
+/** The kind of a sink: the one whose config key it has (`hive`, `kafka`, `console`). */
+export function sinkKindOf(sink: Project['sinks'][number]): SinkKind {
+  const kind = KINDS.find((k) => (sink.config as Record<string, unknown>)[k.key] !== undefined);
+  if (!kind) throw new Error(`sinks.${sink.name}: no sink kind (${KINDS.map((k) => k.key).join(', ')})`);
+  return kind;
 }
 
 /**
@@ -33,15 +26,17 @@ export async function createSinkWriters(
 ): Promise<{ sinks: SinkWriter[]; errorStore?: SinkWriter }> {
   const writers: SinkWriter[] = [];
   try {
-    for (const [key, load] of Object.entries(KINDS)) {
-      const mine = sinks.filter((s) => sinkKindOf(s) === key);
-      if (mine.length > 0) writers.push(...(await (await load()).create(mine, ctx)));
+    for (const kind of KINDS) {
+      const mine = sinks.filter((s) => sinkKindOf(s) === kind);
+      if (mine.length > 0) writers.push(...(await kind.create(mine, ctx)));
     }
   } catch (e) {
     await Promise.allSettled(writers.map((w) => w.close()));
     throw e;
   }
-  return opts.errors ? { sinks: writers, errorStore: createErrorStoreWriter(ctx) } : { sinks: writers };
+  if (!opts.errors) return { sinks: writers };
+  const { createErrorStoreWriter } = await import('./errors/writer.ts');
+  return { sinks: writers, errorStore: createErrorStoreWriter(ctx) };
 }
 
 export { errorRow } from './errors/store.ts';

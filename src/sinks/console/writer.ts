@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { encodeJsonRow } from '../../connectors/kafka/json.ts';
 import { StageError } from '../../core/errors.ts';
 import { sinkColumns } from '../columns.ts';
-import type { RowError, SinkKind, SinkWriter } from '../contract.ts';
+import type { RowError, SinkContext, SinkWriter } from '../contract.ts';
 
 function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
   return new Promise((done, fail) => {
@@ -14,39 +14,36 @@ function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
   });
 }
 
-export const consoleSinks: SinkKind = {
-  key: 'console',
-  async create(sinks, ctx) {
-    return sinks.map((sink): SinkWriter => {
-      const cfg = sink.config.console!;
-      const columns = sinkColumns(ctx.project, sink.name);
-      let file: WriteStream | undefined;
-      const out = (): NodeJS.WritableStream => {
-        if (cfg.path === undefined) return process.stdout;
-        file ??= createWriteStream(resolve(ctx.project.dir, cfg.path), { flags: 'a' });
-        return file;
-      };
-      return {
-        sinks: [sink.name],
-        async write(_sink, rows) {
-          const refused: RowError[] = [];
-          let text = '';
-          rows.forEach((row, index) => {
-            try {
-              text += `${encodeJsonRow(row, columns)}\n`;
-            } catch (e) {
-              const message = `sink ${sink.name}: ${(e as Error).message}`;
-              refused.push({ index, error: e instanceof StageError ? e : new StageError('SINK', message) });
-            }
-          });
-          if (text !== '') await write(out(), text);
-          return refused;
-        },
-        prepareCommit: async () => ({ files: [], partitions: [] }),
-        commit: async () => {},
-        abort: async () => {},
-        close: () => new Promise<void>((done) => (file ? file.end(done) : done())),
-      };
-    });
-  },
-};
+export function createConsoleWriters(sinks: SinkContext['project']['sinks'], ctx: SinkContext): SinkWriter[] {
+  return sinks.map((sink): SinkWriter => {
+    const cfg = sink.config.console!;
+    const columns = sinkColumns(ctx.project, sink.name);
+    let file: WriteStream | undefined;
+    const out = (): NodeJS.WritableStream => {
+      if (cfg.path === undefined) return process.stdout;
+      file ??= createWriteStream(resolve(ctx.project.dir, cfg.path), { flags: 'a' });
+      return file;
+    };
+    return {
+      sinks: [sink.name],
+      async write(_sink, rows) {
+        const refused: RowError[] = [];
+        let text = '';
+        rows.forEach((row, index) => {
+          try {
+            text += `${encodeJsonRow(row, columns)}\n`;
+          } catch (e) {
+            const message = `sink ${sink.name}: ${(e as Error).message}`;
+            refused.push({ index, error: e instanceof StageError ? e : new StageError('SINK', message) });
+          }
+        });
+        if (text !== '') await write(out(), text);
+        return refused;
+      },
+      prepareCommit: async () => ({ files: [], partitions: [] }),
+      commit: async () => {},
+      abort: async () => {},
+      close: () => new Promise<void>((done) => (file ? file.end(done) : done())),
+    };
+  });
+}

@@ -3,41 +3,38 @@
 // their partitions registered in the catalog.
 import { hiveTarget } from '../../config/resolve.ts';
 import { sinkColumns } from '../columns.ts';
-import type { SinkKind, SinkWriter } from '../contract.ts';
+import type { SinkContext, SinkWriter } from '../contract.ts';
 import { fileTarget, partitionsOf, publishFiles } from '../files.ts';
 
-export const hiveSinks: SinkKind = {
-  key: 'hive',
-  async create(sinks, ctx) {
-    return sinks.map((sink): SinkWriter => {
-      const hive = sink.config.hive!;
-      // The same resolution as the DDL and validation: a relative `location` is under the project folder.
-      const target = hiveTarget(ctx.project, sink.name, hive);
-      const files = fileTarget({
-        location: target.location,
-        columns: sinkColumns(ctx.project, sink.name),
-        partitionedBy: hive.partitioned_by,
-        format: hive.format,
-        compression: hive.compression,
-        rolling: hive.rolling,
-        filePrefix: ctx.filePrefix,
-      });
-      const table = {
-        database: target.database,
-        table: target.table,
-        partitioned: hive.partitioned_by.length > 0,
-      };
-      return {
-        sinks: [sink.name],
-        write: (_sink, rows) => files.write(rows),
-        async prepareCommit({ onlyDue }) {
-          const pending = await files.prepareCommit(onlyDue);
-          return { files: pending, partitions: partitionsOf(pending, table) };
-        },
-        commit: publishFiles,
-        abort: () => files.abort(),
-        close: async () => {},
-      };
+export function createHiveWriters(sinks: SinkContext['project']['sinks'], ctx: SinkContext): SinkWriter[] {
+  return sinks.map((sink): SinkWriter => {
+    const hive = sink.config.hive!;
+    // The same resolution as the DDL and validation: a relative `location` is under the project folder.
+    const target = hiveTarget(ctx.project, sink.name, hive);
+    const files = fileTarget({
+      location: target.location,
+      columns: sinkColumns(ctx.project, sink.name),
+      partitionedBy: hive.partitioned_by,
+      format: hive.format,
+      compression: hive.compression,
+      rolling: hive.rolling,
+      filePrefix: ctx.filePrefix,
     });
-  },
-};
+    const table = {
+      database: target.database,
+      table: target.table,
+      partitioned: hive.partitioned_by.length > 0,
+    };
+    return {
+      sinks: [sink.name],
+      write: (_sink, rows) => files.write(rows),
+      async prepareCommit({ onlyDue }) {
+        const pending = await files.prepareCommit(onlyDue);
+        return { files: pending, partitions: partitionsOf(pending, table) };
+      },
+      commit: publishFiles,
+      abort: () => files.abort(),
+      close: async () => {},
+    };
+  });
+}

@@ -19,7 +19,7 @@ import {
 import { StageError } from '../../core/errors.ts';
 import type { Row } from '../../core/record.ts';
 import { sinkColumns } from '../columns.ts';
-import type { Committables, RowError, SinkContext, SinkKind, SinkWriter } from '../contract.ts';
+import type { Committables, RowError, SinkContext, SinkWriter } from '../contract.ts';
 
 export const RECORD_ID_HEADER = 'weir-record-id';
 
@@ -66,14 +66,8 @@ interface Target {
  * topics). Avro sinks register their schema here: an incompatible change throws (naming the sink
  * and field) before anything is written.
  */
-export const kafkaSinks: SinkKind = {
-  key: 'kafka',
-  async create(sinks, ctx) {
-    return sinks.length === 0 ? [] : [await createKafkaWriter(sinks, ctx)];
-  },
-};
 
-async function createKafkaWriter(
+export async function createKafkaWriter(
   sinks: SinkContext['project']['sinks'],
   ctx: SinkContext,
 ): Promise<SinkWriter> {
