@@ -18,6 +18,7 @@ import { rm } from 'node:fs/promises';
 import type { Project } from '../config/project.ts';
 import type { SplitPosition } from '../connectors/files/source.ts';
 import type { ErrorRecord, StageError } from '../core/errors.ts';
+import { FencedError, WorkerSetupError } from '../core/job-errors.ts';
 import type { RawRecord, SourcePosition } from '../core/record.ts';
 import { serializer } from '../core/serial.ts';
 import { addCounters, type Counters, emptyCounters, expireDated } from '../metrics/counters.ts';
@@ -75,22 +76,6 @@ export interface Progress {
   bytesRead: number;
   checkpoints: number;
   filesCommitted: number;
-}
-
-/** A worker that could not start because of its configuration: retrying does not help. */
-export class WorkerSetupError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'WorkerSetupError';
-  }
-}
-
-/** A Kafka worker found it may no longer own its partitions; it drops its uncommitted work and restarts. */
-export class PartitionsLostError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PartitionsLostError';
-  }
 }
 
 /**
@@ -251,7 +236,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     // of its partitions may already have read past them. Throwing drops everything since the last
     // checkpoint; the worker then rejoins and starts again from the checkpoints.
     const lost = kafkaInput?.ownershipLost();
-    if (lost) throw new PartitionsLostError(`worker ${worker} gave up its uncommitted work: ${lost}`);
+    if (lost) throw new FencedError(`worker ${worker} gave up its uncommitted work: ${lost}`);
     const generation = kafkaInput?.generation() ?? 0;
     stallForTest(dirty);
     for (const w of writers) roll(w, await w.prepareCommit({ onlyDue: false }));
@@ -284,7 +269,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
       if (!(e instanceof ManifestFencedError)) throw e;
       // The check above passed, then the worker stalled long enough for a new owner to start.
       await Promise.allSettled(pending.map((f) => rm(f.inProgress, { force: true })));
-      throw new PartitionsLostError(`worker ${worker} gave up its uncommitted work: ${e.message}`);
+      throw new FencedError(`worker ${worker} gave up its uncommitted work: ${e.message}`);
     }
     rolled = new Map();
     const offsets: Record<string, number> = {};

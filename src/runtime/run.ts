@@ -10,12 +10,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type { Project } from '../config/project.ts';
 import { listSplits, resolveFiles } from '../connectors/files/source.ts';
-import { isRetriable, RetriableError } from '../core/job-errors.ts';
+import { FencedError, failureKind, failureOfKind, WorkerSetupError } from '../core/job-errors.ts';
 import { type Counters, sumCounters } from '../metrics/counters.ts';
 import { type Catalog, recoverSinks, registerPartitions, registerTables } from '../sinks/recovery.ts';
 import { checkpointDir, mergePositions, type PartitionRef, readManifests } from './checkpoint.ts';
 import { explainError } from './io-errors.ts';
-import { type Progress, runWorker, WorkerSetupError } from './job.ts';
+import { type Progress, runWorker } from './job.ts';
 import { acquireRunLock, type RunLock } from './lock.ts';
 import { isRealtimeJob, type JobPlan, planJobs } from './plan.ts';
 import { assignSplits } from './splits.ts';
@@ -199,6 +199,7 @@ async function runJobs(
       const workers = opts.workers ?? 1;
       summary.sources[job.name] = { workers, splits: 0 };
       ran = Array.from({ length: workers }, (_, i) => kafkaWorkerId + i);
+      // A Kafka worker outlives outages: everything but its configuration is retried.
       retriable = (e) => !(e instanceof WorkerSetupError);
       start = async (worker, attempt) =>
         runWorker({
@@ -224,7 +225,7 @@ async function runJobs(
       summary.sources[job.name] = { workers, splits };
       ran = Array.from({ length: workers }, (_, w) => w);
       // Restarted from its own last checkpoint; stdin cannot be read again.
-      retriable = (e) => !config.stdin && isRetriable(e);
+      retriable = (e) => !config.stdin && ['retriable', 'fenced'].includes(failureKind(e));
       start = async (w, attempt) => {
         const now = attempt === 0 ? manifests : await readManifests(root, job.name);
         const data = {
@@ -299,11 +300,13 @@ async function supervise(
     } catch (e) {
       if (!retriable(e)) throw e;
       if (Date.now() - began > 60_000) delay = 1000;
+      // Fenced is no fault of the machine: a short pause for the group to settle, no back-off.
+      const pause = e instanceof FencedError ? 1000 : delay;
       log(
-        `weir: job ${job.name}, worker ${worker}: ${explainError(e)} — waiting ${delay / 1000} s, then resuming from the last checkpoint`,
+        `weir: job ${job.name}, worker ${worker}: ${explainError(e)} — waiting ${pause / 1000} s, then resuming from the last checkpoint`,
       );
-      await sleep(delay, undefined, opts.signal ? { signal: opts.signal } : {}).catch(() => {});
-      delay = Math.min(delay * 2, 30_000);
+      await sleep(pause, undefined, opts.signal ? { signal: opts.signal } : {}).catch(() => {});
+      if (pause === delay) delay = Math.min(delay * 2, 30_000);
       // Stopped while waiting: what the last checkpoint committed stands.
       if (opts.signal?.aborted) return committed();
     }
@@ -351,9 +354,7 @@ function runInThread(
     worker.on('error', reject);
     worker.on('exit', (code) => {
       signal.removeEventListener('abort', stop);
-      if (failure?.kind === 'setup') reject(new WorkerSetupError(failure.message));
-      else if (failure?.kind === 'retriable') reject(new RetriableError(failure.message));
-      else if (failure) reject(new Error(failure.message));
+      if (failure) reject(failureOfKind(failure.kind, failure.message));
       else if (code === 0 && counters) resolve(counters);
       else reject(new Error(`worker ${data.worker} of source ${data.source} stopped with code ${code}`));
     });

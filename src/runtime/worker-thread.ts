@@ -3,10 +3,10 @@
 // a time. Messages: thread-messages.ts.
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadProjectFromText } from '../config/load.ts';
-import { isRetriable } from '../core/job-errors.ts';
+import { failureKind, WorkerSetupError } from '../core/job-errors.ts';
 import type { PartitionRef } from './checkpoint.ts';
 import { explainError } from './io-errors.ts';
-import { runWorker, WorkerSetupError } from './job.ts';
+import { runWorker } from './job.ts';
 import type { FromWorker, ThreadStart, ToWorker } from './thread-messages.ts';
 
 const port = parentPort!;
@@ -51,8 +51,7 @@ try {
   send({ type: 'done', counters: await run() });
 } catch (e) {
   // Errors lose their class and errno code crossing threads: explain them here, keep the kind.
-  const kind = e instanceof WorkerSetupError ? 'setup' : isRetriable(e) ? 'retriable' : 'fatal';
-  send({ type: 'failed', kind, message: explainError(e) });
+  send({ type: 'failed', kind: failureKind(e), message: explainError(e) });
   port.close();
   // Ends this thread only, after runWorker cleaned up; a client timer left behind cannot keep it.
   process.exit(1);
