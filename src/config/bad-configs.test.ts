@@ -477,13 +477,13 @@ const cases: Case[] = [
     name: 'python ref to a js file',
     yaml: project(`${T}\nextend: [{ udf: { python: udf/clean.js#clean } }]`),
     path: 'tables.login.extend[0].udf.python',
-    message: 'not a Python module',
+    message: 'a Python UDF file must end in .py',
   },
   {
     name: 'udf extension',
     yaml: project(`${T}\nextend: [{ udf: udf/clean.rb#clean }]`),
     path: 'tables.login.extend[0].udf',
-    message: 'extension must be',
+    message: 'cannot tell the language from the file name',
   },
   // What validate used to pass and only the run caught (issue 15, item 7)
   {

@@ -7,6 +7,7 @@ import { compileTimeFormat } from '../expr/time.ts';
 import { sinkKindOf } from '../sinks/registry.ts';
 import { buildParser } from '../stages/parser/index.ts';
 import { compileUserRegex } from '../stages/parser/regex.ts';
+import { parseUdfRef } from '../udf/ref.ts';
 import { expressionProblems } from './check-expressions.ts';
 import type { ColumnConfig, ParserConfig, UdfRefConfig } from './model.ts';
 import { didYouMean, formatPath, type Problem } from './problems.ts';
@@ -175,50 +176,29 @@ function checkParser(parser: ParserConfig, at: Path, add: Add): void {
   for (const p of buildParser(parser).problems) add([...at, ...p.path], p.message);
 }
 
-const JS_EXT = /\.(js|mjs|ts)$/;
-const PY_EXT = /\.py$/;
-
 async function checkUdf(
   project: Project,
-  ref: UdfRefConfig,
+  config: UdfRefConfig,
   at: Path,
   add: Add,
   deep: boolean,
 ): Promise<void> {
   const dir = project.dir;
-  let text: string;
-  let lang: 'js' | 'python' | undefined;
-  if (typeof ref === 'string') text = ref;
-  else if ('js' in ref) {
-    text = ref.js;
-    lang = 'js';
-    at = [...at, 'js'];
-  } else {
-    text = ref.python;
-    lang = 'python';
-    at = [...at, 'python'];
-  }
-  const hash = text.lastIndexOf('#');
-  const file = hash < 0 ? text : text.slice(0, hash);
-  const fn = hash < 0 ? '' : text.slice(hash + 1);
-  if (file === '' || fn === '') {
-    add(at, `"${text}" should be file#function, e.g. udf/clean.js#clean`);
-    return;
-  }
-  if (!/^[A-Za-z_$][\w$]*$/.test(fn)) add(at, `"${fn}" is not a valid function name`);
-  const isJs = JS_EXT.test(file);
-  const isPy = PY_EXT.test(file);
-  if (lang === 'js' && !isJs) add(at, `${file} is not a JS module (.js, .mjs or .ts)`);
-  else if (lang === 'python' && !isPy) add(at, `${file} is not a Python module (.py)`);
-  else if (!lang && !isJs && !isPy) add(at, `${file}: the extension must be .js, .mjs, .ts or .py`);
+  if (typeof config === 'object') at = [...at, 'python' in config ? 'python' : 'js'];
+  // The loader's own parse (src/udf/ref.ts): what validates is what loads.
+  const { ref, problems } = parseUdfRef(config);
+  for (const p of problems) add(at, p);
+  if (!ref) return;
+  const { file } = ref;
+  const isPy = ref.language === 'python';
   const abs = resolve(dir, file);
   if (!existsSync(abs)) add(at, `file ${file} not found`);
   else if (!statSync(abs).isFile()) add(at, `${file} is not a file`);
-  else if (deep && isPy && lang !== 'js') {
+  else if (deep && isPy) {
     // Loading runs its imports: a module Pyodide does not have is caught here, not at run time.
     const { checkPythonUdf } = await import('../udf/python.ts');
     pythonChecked.add(project);
-    const problem = await checkPythonUdf(text, {
+    const problem = await checkPythonUdf(ref.ref, {
       projectDir: dir,
       timeoutMs: project.config.udf.timeout_ms,
       memoryMb: project.config.udf.memory_mb,

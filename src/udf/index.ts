@@ -2,25 +2,16 @@
 // extension (.js/.mjs/.cjs/.ts → JS, .py → Python). Runners are imported on first use, so a
 // project without Python UDFs never loads the Python host.
 import type { UdfRefConfig } from '../config/model.ts';
+import { type UdfLanguage, udfRef } from './ref.ts';
 import type { UdfKind, UdfLoadOptions, UdfRunner } from './types.ts';
 
+export type { UdfLanguage } from './ref.ts';
 export type { UdfBatchResult, UdfKind, UdfLoadOptions, UdfOutcome, UdfRunner } from './types.ts';
 
-export type UdfLanguage = 'js' | 'python';
-
-const JS_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts'];
-
-/** The language and `path#function` of a reference; throws a plain message for an unknown extension. */
-export function udfLanguage(ref: UdfRefConfig): { language: UdfLanguage; ref: string } {
-  if (typeof ref === 'object') {
-    return 'python' in ref ? { language: 'python', ref: ref.python } : { language: 'js', ref: ref.js };
-  }
-  const path = ref.includes('#') ? ref.slice(0, ref.lastIndexOf('#')) : ref;
-  if (path.endsWith('.py')) return { language: 'python', ref };
-  if (JS_EXTENSIONS.some((ext) => path.endsWith(ext))) return { language: 'js', ref };
-  throw new Error(
-    `UDF "${ref}": cannot tell the language from the file name; use a .py or .js file, or write { python: ... } / { js: ... }`,
-  );
+/** The language and `path#function` of a reference; throws a plain message when it cannot be loaded. */
+export function udfLanguage(config: UdfRefConfig): { language: UdfLanguage; ref: string } {
+  const { language, ref } = udfRef(config);
+  return { language, ref };
 }
 
 export async function loadUdf(ref: UdfRefConfig, kind: UdfKind, opts: UdfLoadOptions): Promise<UdfRunner> {

@@ -6,8 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { stripTypeScriptTypes } from 'node:module';
 import path from 'node:path';
 import ivm from 'isolated-vm';
-
-export const JS_EXTENSIONS = ['.js', '.mjs', '.ts', '.mts'];
+import { JS_EXTENSIONS } from './ref.ts';
 
 /** Runs inside the isolate: the batch loop, so a batch crosses the boundary once each way. */
 const RUNNER = `

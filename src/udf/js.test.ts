@@ -111,7 +111,7 @@ test('load errors are plain', async () => {
   );
   await assert.rejects(
     loadJsUdf('udf/post.js', 'postprocess', { projectDir }),
-    /must look like udf\/file\.js#functionName/,
+    /should be file#function, e.g. udf\/clean\.js#clean/,
   );
   await assert.rejects(loadJsUdf('udf/x.py#f', 'postprocess', { projectDir }), /must end in \.js/);
   await assert.rejects(

@@ -5,8 +5,8 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { JsHost } from './js-host.ts';
-import { JS_EXTENSIONS } from './js-isolate.ts';
 import type { JsUdfSpec } from './js-runner.ts';
+import { udfRef } from './ref.ts';
 import type { UdfBatchResult, UdfKind, UdfLoadOptions, UdfRunner } from './types.ts';
 
 /** What a UDF receives as its second argument. */
@@ -21,15 +21,7 @@ const hosts = new Map<string, JsHost>();
 
 /** Loads a JS UDF; throws a plain Error naming the problem when the file or function is missing. */
 export async function loadJsUdf(ref: string, kind: UdfKind, opts: UdfLoadOptions): Promise<UdfRunner> {
-  const hash = ref.lastIndexOf('#');
-  if (hash <= 0 || hash === ref.length - 1) {
-    throw new Error(`UDF reference "${ref}" must look like udf/file.js#functionName`);
-  }
-  const file = ref.slice(0, hash);
-  const fnName = ref.slice(hash + 1);
-  if (!JS_EXTENSIONS.includes(path.extname(file))) {
-    throw new Error(`UDF reference "${ref}": a JS UDF file must end in ${JS_EXTENSIONS.join(', ')}`);
-  }
+  const { file, fn: fnName } = udfRef({ js: ref });
   const projectDir = path.resolve(opts.projectDir);
   const abs = path.resolve(projectDir, file);
   const rel = path.relative(projectDir, abs).split(path.sep).join('/');

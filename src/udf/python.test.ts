@@ -310,7 +310,10 @@ describe('loading', () => {
       (await checkPythonUdf('udf/missing.py#f', opts)) ?? '',
       /^udf\/missing\.py: file not found in the project folder/,
     );
-    assert.match((await checkPythonUdf('udf/post.py', opts)) ?? '', /expected file\.py#function/);
+    assert.match(
+      (await checkPythonUdf('udf/post.py', opts)) ?? '',
+      /should be file#function, e.g. udf\/currency\.py#to_usd/,
+    );
   });
 
   test('references are relative .py paths with a function name', () => {

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PythonHost, type PythonHostOptions, type PythonUdfSpec } from './python-host.ts';
+import { udfRef } from './ref.ts';
 import type { UdfBatchResult, UdfKind, UdfLoadOptions, UdfRunner } from './types.ts';
 
 /** Per record. */
@@ -11,32 +12,13 @@ export const DEFAULT_TIMEOUT_MS = 1000;
 /** The host options (memory cap, grace period, load time limit) apply when the project's interpreter is created. */
 export type PythonUdfLoadOptions = UdfLoadOptions & PythonHostOptions;
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const hosts = new Map<string, PythonHost>();
 
 /** Splits `udf/currency.py#to_usd`; throws a plain message when the reference is malformed. */
 export function parsePythonRef(ref: string, kind: UdfKind): PythonUdfSpec {
-  const example = 'e.g. udf/currency.py#to_usd';
-  const hash = ref.lastIndexOf('#');
-  if (hash < 0) throw new Error(`Python UDF "${ref}": expected file.py#function, ${example}`);
-  const path = ref.slice(0, hash).replaceAll('\\', '/').replace(/^\.\//, '');
-  const func = ref.slice(hash + 1);
-  if (!path.endsWith('.py')) throw new Error(`Python UDF "${ref}": the file must end in .py, ${example}`);
-  if (!IDENTIFIER.test(func)) throw new Error(`Python UDF "${ref}": "${func}" is not a Python function name`);
+  const { file: path, fn: func } = udfRef({ python: ref });
   const parts = path.split('/');
-  if (
-    path.startsWith('/') ||
-    /^[A-Za-z]:/.test(path) ||
-    parts.some((p) => p === '..' || p === '' || p === '.')
-  ) {
-    throw new Error(`Python UDF "${ref}": the file must be a relative path inside the project folder`);
-  }
-  const module = (parts.at(-1) as string).slice(0, -'.py'.length);
-  if (!IDENTIFIER.test(module)) {
-    throw new Error(
-      `Python UDF "${ref}": "${module}.py" cannot be imported; use letters, digits and _ in the name`,
-    );
-  }
+  const module = parts.at(-1)!.slice(0, -'.py'.length);
   return { path, dir: parts.slice(0, -1).join('/'), module, func, kind };
 }
 
