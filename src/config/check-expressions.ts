@@ -1,8 +1,9 @@
-// Load-time check of every expression of a project (derive, drop_when, counters, sink `when`):
+// Load-time check of every expression of a project (derive, drop_when, counters, sink `when`),
+// each through the build the job runs:
 // each one that does not compile becomes a config problem with its path, e.g.
 // `tables.login.drop_when: unknown field "sever_id" at column 1 (did you mean server_id?)`.
 
-import { compileExpr } from '../expr/index.ts';
+import { buildDerive } from '../stages/extenders/derive.ts';
 import { ConfigPathError, compileCondition } from '../stages/splitter/condition.ts';
 import type { Problem } from './problems.ts';
 import { formatPath } from './problems.ts';
@@ -23,10 +24,12 @@ export function expressionProblems(project: Project): Problem[] {
     const cfg = table.config;
     cfg.extend.forEach((ext, i) => {
       if (!('derive' in ext)) return;
-      for (const [field, text] of Object.entries(ext.derive)) {
-        const path = formatPath(['tables', table.name, 'extend', i, 'derive', field]);
-        attempt(problems, path, () => compileExpr(text, { dynamic: true }));
-      }
+      // The derive extender's own build (src/stages/extenders/derive.ts), as the job runs it.
+      for (const p of buildDerive(ext.derive).problems)
+        problems.push({
+          path: formatPath(['tables', table.name, 'extend', i, 'derive', ...p.path]),
+          message: p.message,
+        });
     });
     if (cfg.drop_when !== undefined) {
       const path = formatPath(['tables', table.name, 'drop_when']);

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import type { Column } from '../core/types.ts';
 import { compileTimeFormat } from '../expr/time.ts';
 import { sinkKindOf } from '../sinks/registry.ts';
+import { flattenProblems } from '../stages/extenders/flatten.ts';
 import { buildParser } from '../stages/parser/index.ts';
 import { compileUserRegex } from '../stages/parser/regex.ts';
 import { parseUdfRef } from '../udf/ref.ts';
@@ -82,14 +83,10 @@ async function checkTable(
     await checkUdf(project, cfg.preprocess, [...base, 'preprocess'], add, deep);
   for (const [i, ext] of cfg.extend.entries()) {
     const at: Path = [...base, 'extend', i];
+    // derive expressions and names: checkExpressions, with the other expressions
     if ('udf' in ext) await checkUdf(project, ext.udf, [...at, 'udf'], add, deep);
-    else if ('flatten' in ext && ext.flatten.field.trim() === '') {
-      add([...at, 'flatten', 'field'], 'must not be empty');
-    } else if ('derive' in ext) {
-      for (const field of Object.keys(ext.derive)) {
-        if (field.trim() === '') add([...at, 'derive'], 'a derived field needs a name');
-      }
-    }
+    else if ('flatten' in ext)
+      for (const p of flattenProblems(ext.flatten)) add([...at, 'flatten', ...p.path], p.message);
   }
   checkRegexFields(table, base, add);
 }

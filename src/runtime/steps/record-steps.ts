@@ -5,7 +5,7 @@ import type { ExtenderConfig, ParserConfig } from '../../config/model.ts';
 import { formatPath } from '../../config/problems.ts';
 import type { ErrorCode } from '../../core/errors.ts';
 import type { ParsedRecord } from '../../core/record.ts';
-import { compileExpr } from '../../expr/index.ts';
+import { buildDerive } from '../../stages/extenders/derive.ts';
 import { compileFlatten } from '../../stages/extenders/flatten.ts';
 import { compileParser } from '../../stages/parser/index.ts';
 import { ConfigPathError } from '../../stages/splitter/condition.ts';
@@ -62,13 +62,8 @@ export function flattenStep(cfg: FlattenConfig): Step {
 
 /** `derive`: field → expression in dynamic mode, in order (a later expression sees earlier fields). */
 export function deriveStep(cfg: DeriveConfig, path: (string | number)[]): Step {
-  const fields = Object.entries(cfg).map(([field, text]) => {
-    try {
-      return { field, expr: compileExpr(text, { dynamic: true }) };
-    } catch (e) {
-      throw new ConfigPathError(formatPath([...path, field]), (e as Error).message);
-    }
-  });
+  const { fields, problems } = buildDerive(cfg);
+  if (!fields) throw new ConfigPathError(formatPath([...path, ...problems[0]!.path]), problems[0]!.message);
   return (items, batch) => {
     const out: Item[] = [];
     for (const item of items) {

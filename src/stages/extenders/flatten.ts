@@ -27,7 +27,14 @@ function collision(field: string, name: string): StageError {
   );
 }
 
+/** What makes a flatten config unusable, at paths under `flatten` (weir validate and the job alike). */
+export function flattenProblems(cfg: FlattenConfig): { path: string[]; message: string }[] {
+  return cfg.field.trim() === '' ? [{ path: ['field'], message: 'must not be empty' }] : [];
+}
+
 export function compileFlatten(cfg: FlattenConfig): (rec: ParsedRecord) => ParsedRecord {
+  const [problem] = flattenProblems(cfg);
+  if (problem) throw new Error(`${problem.path.join('.')}: ${problem.message}`);
   const field = cfg.field;
   const separator = cfg.separator ?? '_';
   const prefix = cfg.prefix ?? field + separator;
