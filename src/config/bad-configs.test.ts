@@ -487,6 +487,18 @@ const cases: Case[] = [
   },
   // What validate used to pass and only the run caught (issue 15, item 7)
   {
+    name: 'avro kafka source without a registry',
+    yaml: 'sources:\n  k: { kafka: { brokers: [a], topic: t, group: g, format: avro } }\ntables: {}',
+    path: 'sources.k.kafka.registry',
+    message: 'required when format is avro',
+  },
+  {
+    name: 'kafka source start timestamp that is no date',
+    yaml: 'sources:\n  k: { kafka: { brokers: [a], topic: t, group: g, start: { timestamp: yesterday } } }\ntables: {}',
+    path: 'sources.k.kafka.start.timestamp',
+    message: 'must be epoch milliseconds or an ISO date-time',
+  },
+  {
     name: 'strftime-style time format',
     yaml: project(`${T}\n  at: { type: TIMESTAMP(3), format: "%Y-%m-%d %H:%M:%S" }`),
     path: 'tables.login.schema.at.format',

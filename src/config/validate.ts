@@ -2,6 +2,7 @@
 // run of `weir validate` reports everything that is wrong, not just the first thing.
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { kafkaSourceProblems } from '../connectors/kafka/source-check.ts';
 import type { Column } from '../core/types.ts';
 import { compileTimeFormat } from '../expr/time.ts';
 import { sinkKindOf } from '../sinks/registry.ts';
@@ -24,6 +25,12 @@ export async function validateProject(
 ): Promise<void> {
   const add = (path: Path, message: string) => problems.push({ path: formatPath(path), message });
   const sourceNames = Object.keys(project.config.sources);
+  for (const [name, source] of Object.entries(project.config.sources)) {
+    // The Kafka source's own checks (src/connectors/kafka/source-check.ts), as the consumer runs them.
+    if (source.kafka)
+      for (const p of kafkaSourceProblems(source.kafka))
+        add(['sources', name, 'kafka', ...p.path], p.message);
+  }
   for (const table of project.tables) await checkTable(project, table, sourceNames, add, opts.deep ?? false);
   // A derivation would only repeat a problem already reported about the table's schema.
   const unclean = new Set(

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Admin, Consumer, FetchIsolationLevels, ListOffsetTimestamps } from '@platformatic/kafka';
 import type { RawRecord } from '../../core/record.ts';
 import { isKafkaError, kafkaError } from './errors.ts';
+import { startPosition } from './source-check.ts';
 import { parsePositions, parseSplit, splitName } from './split.ts';
 
 export type KafkaStart = 'earliest' | 'latest' | { timestamp: number | string };
@@ -548,14 +549,13 @@ export function createKafkaSourceReader(opts: KafkaSourceReaderOptions): KafkaSo
 }
 
 function parseStart(start: KafkaStart): bigint {
-  if (start === 'earliest') return ListOffsetTimestamps.EARLIEST;
-  if (start === 'latest') return ListOffsetTimestamps.LATEST;
-  const raw = start.timestamp;
-  const ms = typeof raw === 'number' ? raw : Date.parse(raw);
-  if (!Number.isFinite(ms) || ms < 0) {
-    throw new Error(
-      `kafka source: start.timestamp must be epoch milliseconds or an ISO date-time like 2026-11-25T10:00:00Z, got ${JSON.stringify(raw)}`,
-    );
+  let at: ReturnType<typeof startPosition>;
+  try {
+    at = startPosition(start);
+  } catch (e) {
+    throw new Error(`kafka source: start.timestamp ${(e as Error).message}`);
   }
-  return BigInt(Math.trunc(ms));
+  if (at === 'earliest') return ListOffsetTimestamps.EARLIEST;
+  if (at === 'latest') return ListOffsetTimestamps.LATEST;
+  return BigInt(at);
 }
