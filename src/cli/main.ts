@@ -5,7 +5,7 @@ const COMMANDS: Record<string, string> = {
   quickstart: 'generate sample game logs and run the quickstart project end to end',
   validate: 'check a project (weir.yaml) and report every problem with its config path',
   schema: 'print the JSON Schema of weir.yaml (for editor completion)',
-  ddl: 'print Hive / Flink SQL / Avro definitions derived from the table schemas',
+  ddl: 'print Hive / Spark / Flink SQL / Avro definitions derived from the table schemas',
   preview: 'run the pipeline on sample lines and show rows and error records per table',
   run: 'run the project: one job per source, every table of the source in one read',
   sql: 'query the warehouse tables with DuckDB (db.table names)',

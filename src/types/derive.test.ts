@@ -4,7 +4,7 @@ import avro from 'avsc';
 import { avroSchema } from './avro.ts';
 import { DerivationError } from './errors.ts';
 import { flinkKafkaDdl } from './flink.ts';
-import { type HiveTableSpec, hiveDdl, hiveString } from './hive.ts';
+import { type HiveTableSpec, hiveDdl, hiveString, sparkDdl } from './hive.ts';
 import { type JsonSchema, rowJsonSchema } from './jsonschema.ts';
 import { decimalByteLength, parquetSchemaText } from './parquet.ts';
 import { column } from './test-support.ts';
@@ -72,6 +72,75 @@ test('hiveDdl: bad partitions and column names are plain errors', () => {
   );
 });
 
+test('hiveDdl: text tables are backslash-escaped, CR/LF as \\r and \\n, deep nesting allowed', () => {
+  const ddl = hiveDdl(hiveSpec({ format: 'text', properties: { a: 'b' } }));
+  assert.match(ddl, /^ {2}FIELDS TERMINATED BY '\\001' ESCAPED BY '\\\\'$/m);
+  assert.match(ddl, /^ {2}NULL DEFINED AS '\\\\N'$/m);
+  assert.ok(
+    ddl.endsWith(
+      [
+        'TBLPROPERTIES (',
+        "  'serialization.escape.crlf'='true',",
+        "  'hive.serialization.extend.nesting.levels'='true',",
+        "  'a'='b'",
+        ')',
+      ].join('\n'),
+    ),
+    ddl,
+  );
+});
+
+test('hiveDdl: the json table names the jar holding its SerDe', () => {
+  const ddl = hiveDdl(hiveSpec({ format: 'json' }));
+  assert.match(
+    ddl,
+    /^-- org\.apache\.hive\.hcatalog\.data\.JsonSerDe is in the jar org\.apache\.hive\.hcatalog:hive-hcatalog-core\n/,
+  );
+  assert.match(ddl, /ROW FORMAT SERDE 'org\.apache\.hive\.hcatalog\.data\.JsonSerDe'/);
+});
+
+test('sparkDdl: a data source table, partition columns last, zone-less TIMESTAMP as TIMESTAMP_NTZ', () => {
+  const columns = [
+    column('dt', 'STRING'),
+    column('id', 'BIGINT'),
+    column('at', 'TIMESTAMP(3)'),
+    column('seen', 'TIMESTAMP_LTZ'),
+    column('by_level', 'MAP<INT, ARRAY<MAP<BIGINT, STRING>>>'),
+  ];
+  assert.equal(
+    sparkDdl(hiveSpec({ columns, properties: { 'parquet.compression': 'ZSTD' } })),
+    [
+      'CREATE TABLE IF NOT EXISTS `db`.`t` (',
+      '  `id` BIGINT,',
+      '  `at` TIMESTAMP_NTZ,',
+      '  `seen` TIMESTAMP,',
+      '  `by_level` MAP<INT,ARRAY<MAP<BIGINT,STRING>>>,',
+      '  `dt` STRING',
+      ')',
+      'USING parquet',
+      'PARTITIONED BY (`dt`)',
+      "LOCATION '/w/db.db/t'",
+      'TBLPROPERTIES (',
+      "  'parquet.compression'='ZSTD'",
+      ')',
+    ].join('\n'),
+  );
+  // Spark's JSON reader reads map keys as text only, and Weir writes TIMESTAMP_LTZ in UTC.
+  const json = sparkDdl(hiveSpec({ columns, format: 'json', partitionedBy: [] }));
+  assert.match(
+    json,
+    /`by_level` MAP<STRING,ARRAY<MAP<STRING,STRING>>>\n\)\nUSING json\nOPTIONS \('timeZone'='UTC'\)\nLOCATION/,
+  );
+  const text = sparkDdl(hiveSpec({ format: 'text' }));
+  assert.ok(text.startsWith('-- Spark reads'), text);
+  assert.ok(text.endsWith(hiveDdl(hiveSpec({ format: 'text' }))), text);
+  derivationError(
+    () => sparkDdl(hiveSpec({ partitionedBy: ['dtt'] })),
+    'partition column "dtt" is not a column of the table (did you mean "dt"?)',
+    'dtt',
+  );
+});
+
 test('hiveString escapes what Hive unescapes', () => {
   assert.equal(hiveString("a'b\\c\nd\u0001e"), "'a\\'b\\\\c\\nd\\001e'");
   assert.equal(hiveString('中文 ok'), "'中文 ok'");
@@ -111,6 +180,38 @@ test('flinkKafkaDdl: checks key fields, format and the registry', () => {
   const ddl = flinkKafkaDdl({ ...base, format: 'avro', registryUrl: 'http://r:8081' });
   assert.match(ddl, /'format' = 'avro-confluent',\n {2}'avro-confluent.url' = 'http:\/\/r:8081'\n\)$/);
   assert.doesNotMatch(ddl, /key\.|properties\.group\.id/);
+});
+
+test("flinkKafkaDdl avro: types Flink's avro-confluent reads, and the JSON key Weir writes", () => {
+  const spec = {
+    table: 't',
+    columns: [
+      column('id', 'BIGINT NOT NULL'),
+      column('at', 'TIMESTAMP_LTZ(3)'),
+      column('wall', 'TIMESTAMP(3)'),
+      column('fine', 'TIMESTAMP_LTZ(6) NOT NULL'),
+      column('hist', 'ARRAY<ROW<n INT, at TIMESTAMP(9)>>'),
+    ],
+    topic: 'x',
+    brokers: ['k:9092'],
+    format: 'avro' as const,
+    registryUrl: 'http://r:8081',
+  };
+  const keyed = flinkKafkaDdl({ ...spec, key: ['id'] });
+  assert.match(
+    keyed,
+    /`id` BIGINT NOT NULL,\n {2}`at` TIMESTAMP\(3\),\n {2}`wall` TIMESTAMP\(3\),\n {2}`fine` BIGINT NOT NULL,\n {2}`hist` ARRAY<ROW<`n` INT, `at` BIGINT>>\n/,
+  );
+  assert.match(
+    keyed,
+    /'key.format' = 'json',\n {2}'key.json.ignore-parse-errors' = 'false',\n {2}'key.fields' = 'id',/,
+  );
+  assert.match(keyed, /'value.format' = 'avro-confluent'/);
+  assert.doesNotMatch(keyed, /LTZ|key\.avro/);
+  // A timestamp key column's JSON text would not parse as the TIMESTAMP(3) the value reads: no key.
+  const byTime = flinkKafkaDdl({ ...spec, key: ['id', 'at'] });
+  assert.doesNotMatch(byTime, /key\./);
+  assert.match(byTime, /'format' = 'avro-confluent',\n {2}'avro-confluent.url' = 'http:\/\/r:8081'\n\)$/);
 });
 
 test('avroSchema: names are checked and nested record names stay unique', () => {

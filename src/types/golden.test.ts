@@ -7,7 +7,7 @@ import type { Column } from '../core/types.ts';
 import { avroSchema } from './avro.ts';
 import { DerivationError } from './errors.ts';
 import { flinkKafkaDdl, flinkType } from './flink.ts';
-import { hiveDdl, hiveType } from './hive.ts';
+import { type HiveTableSpec, hiveDdl, hiveType, sparkDdl, sparkType } from './hive.ts';
 import { rowJsonSchema } from './jsonschema.ts';
 import { parquetSchemaText } from './parquet.ts';
 import { printType } from './print.ts';
@@ -60,27 +60,31 @@ const WIDE: Column[] = [
 const NOT_AVRO = ['odd`name', 'by_level'];
 const AVRO_WIDE = WIDE.filter((c) => !NOT_AVRO.includes(c.name));
 
-test('golden: every type printed and mapped to Hive and Flink types', () => {
+test('golden: every type printed and mapped to Hive, Spark and Flink types', () => {
   const lines = WIDE.map(
     (c) =>
-      `${c.name}\n  weir:  ${printType(c.type)}\n  hive:  ${hiveType(c.type)}\n  flink: ${flinkType(c.type)}\n`,
+      `${c.name}\n  weir:  ${printType(c.type)}\n  hive:  ${hiveType(c.type)}\n  spark: ${sparkType(c.type)}\n  flink: ${flinkType(c.type)}\n`,
   );
   assertGolden('types.txt', lines.join(''));
 });
 
+const wideSpec = (format: HiveTableSpec['format']): HiveTableSpec => ({
+  database: 'game_logs',
+  table: 'login',
+  columns: WIDE,
+  partitionedBy: ['dt', 'hour'],
+  format,
+  location: "hdfs://nn:8020/warehouse/game_logs.db/login's",
+  properties: format === 'parquet' ? { 'parquet.compression': 'ZSTD', 'weir.table': 'login' } : {},
+  comment: 'Login events; written by Weir',
+});
+
 for (const format of ['parquet', 'json', 'text'] as const) {
   test(`golden: Hive DDL, ${format}`, () => {
-    const ddl = hiveDdl({
-      database: 'game_logs',
-      table: 'login',
-      columns: WIDE,
-      partitionedBy: ['dt', 'hour'],
-      format,
-      location: "hdfs://nn:8020/warehouse/game_logs.db/login's",
-      properties: format === 'parquet' ? { 'parquet.compression': 'ZSTD', 'weir.table': 'login' } : {},
-      comment: 'Login events; written by Weir',
-    });
-    assertGolden(`hive-${format}.sql`, ddl + '\n');
+    assertGolden(`hive-${format}.sql`, hiveDdl(wideSpec(format)) + '\n');
+  });
+  test(`golden: Spark DDL, ${format}`, () => {
+    assertGolden(`spark-${format}.sql`, sparkDdl(wideSpec(format)) + '\n');
   });
 }
 

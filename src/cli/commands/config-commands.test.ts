@@ -106,6 +106,17 @@ test('weir ddl --dialect hive: Hive DDL with the default location', () => {
   assert.doesNotMatch(r.out, /program_log/);
 });
 
+test('weir ddl --dialect spark: a Spark data source table for a Hive sink', () => {
+  const r = weir('ddl', 'examples/tour', '--dialect', 'spark', '--sink', 'login_hive');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^-- sink login_hive\nCREATE TABLE IF NOT EXISTS `game`\.`login` \(/);
+  assert.match(r.out, /\nUSING parquet\nPARTITIONED BY \(`dt`\)\n/);
+  assert.ok(r.out.includes(`LOCATION '${join(root, 'examples/tour/warehouse/game.db/login')}'`), r.out);
+  const kafka = weir('ddl', KAFKA, '--dialect', 'spark');
+  assert.equal(kafka.code, 1);
+  assert.match(kafka.err, /no Hive sinks \(--dialect spark is for Hive sinks\)/);
+});
+
 test('weir ddl --dialect flink: one CREATE TABLE per Kafka sink', () => {
   const r = weir('ddl', KAFKA, '--dialect', 'flink');
   assert.equal(r.code, 0, r.err);

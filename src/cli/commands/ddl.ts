@@ -1,22 +1,28 @@
-// `weir ddl <dir> [--dialect hive|flink|avro] [--sink NAME]`: the definitions derived from table schemas.
-import { sinkAvroSchema, sinkFlinkDdl, sinkHiveDdl } from '../../config/derive.ts';
+// `weir ddl <dir> [--dialect hive|spark|flink|avro] [--sink NAME]`: the definitions derived from table schemas.
+import { sinkAvroSchema, sinkFlinkDdl, sinkHiveDdl, sinkSparkDdl } from '../../config/derive.ts';
 import { didYouMean } from '../../config/problems.ts';
 import type { Project, ResolvedSink } from '../../config/project.ts';
 import { parseCommandArgs } from '../args.ts';
 import { loadOrReport } from '../load.ts';
 
-const HELP = `Usage: weir ddl <dir> [--dialect hive|flink|avro] [--sink NAME]
+const HELP = `Usage: weir ddl <dir> [--dialect hive|spark|flink|avro] [--sink NAME]
 
 Prints what each sink's table schema becomes in the target system:
   --dialect hive    CREATE EXTERNAL TABLE for the Hive sinks (location: the sink's, or
-                    <warehouse>/<database>.db/<table>)
+                    <warehouse>/<database>.db/<table>); json tables use Hive's JSON SerDe,
+                    which needs the hive-hcatalog-core jar
+  --dialect spark   Spark SQL CREATE TABLE for the Hive sinks that Spark reads with no extra
+                    jar: USING parquet / USING json; text tables get the Hive DDL (Spark
+                    reads them through Hive support)
   --dialect flink   Flink SQL CREATE TABLE for the Kafka sinks (json or avro-confluent)
   --dialect avro    the Avro schema of the Kafka sinks' rows (one sink: the schema; several:
                     a JSON object of sink name → schema)
   (no --dialect)    Hive DDL for Hive sinks and Flink DDL for Kafka sinks
-  --sink NAME       only this sink`;
+  --sink NAME       only this sink
+Register the partitions after creating a table, and again when new ones appear:
+MSCK REPAIR TABLE <database>.<table> (Hive and Spark).`;
 
-const DIALECTS = ['hive', 'flink', 'avro'] as const;
+const DIALECTS = ['hive', 'spark', 'flink', 'avro'] as const;
 type Dialect = (typeof DIALECTS)[number];
 
 export async function run(args: string[]): Promise<number> {
@@ -29,7 +35,7 @@ export async function run(args: string[]): Promise<number> {
   const dialect = values.dialect;
   if (dialect !== undefined && !(DIALECTS as readonly string[]).includes(dialect)) {
     console.error(
-      `weir ddl: unknown dialect "${dialect}"${didYouMean(dialect, DIALECTS)}; use hive, flink or avro`,
+      `weir ddl: unknown dialect "${dialect}"${didYouMean(dialect, DIALECTS)}; use hive, spark, flink or avro`,
     );
     return 2;
   }
@@ -53,7 +59,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const picked = sinks.filter((s) => fits(s, dialect as Dialect | undefined));
   if (picked.length === 0) {
-    const kind = dialect === 'hive' ? 'Hive' : 'Kafka';
+    const kind = dialect === 'hive' || dialect === 'spark' ? 'Hive' : 'Kafka';
     const which =
       values.sink !== undefined ? `sink ${values.sink} is not a ${kind} sink` : `no ${kind} sinks`;
     console.error(`weir ddl: ${which} (--dialect ${dialect} is for ${kind} sinks)`);
@@ -70,7 +76,9 @@ export async function run(args: string[]): Promise<number> {
 
 function fits(sink: ResolvedSink, dialect: Dialect | undefined): boolean {
   if (dialect === undefined) return true;
-  return dialect === 'hive' ? sink.config.hive !== undefined : sink.config.kafka !== undefined;
+  return dialect === 'hive' || dialect === 'spark'
+    ? sink.config.hive !== undefined
+    : sink.config.kafka !== undefined;
 }
 
 function render(project: Project, sinks: ResolvedSink[], dialect: Dialect | undefined): string {
@@ -82,7 +90,11 @@ function render(project: Project, sinks: ResolvedSink[], dialect: Dialect | unde
   }
   return sinks
     .map((s) => {
-      const ddl = s.config.hive ? sinkHiveDdl(project, tableOf(s), s) : sinkFlinkDdl(tableOf(s), s);
+      const ddl = !s.config.hive
+        ? sinkFlinkDdl(tableOf(s), s)
+        : dialect === 'spark'
+          ? sinkSparkDdl(project, tableOf(s), s)
+          : sinkHiveDdl(project, tableOf(s), s);
       return `-- sink ${s.name}\n${ddl.trimEnd()}${ddl.trimEnd().endsWith(';') ? '' : ';'}`;
     })
     .join('\n\n');

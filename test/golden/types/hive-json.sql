@@ -1,3 +1,6 @@
+-- org.apache.hive.hcatalog.data.JsonSerDe is in the jar org.apache.hive.hcatalog:hive-hcatalog-core
+-- of your Hive's version (2.3.10 for Spark 4's built-in Hive): ADD JAR it in Hive, give it to Spark
+-- with --jars or spark.jars.packages, or use weir ddl --dialect spark (no jar needed).
 CREATE EXTERNAL TABLE IF NOT EXISTS `game_logs`.`login` (
   `id` BIGINT COMMENT 'player id',
   `flag` BOOLEAN,

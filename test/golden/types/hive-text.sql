@@ -37,10 +37,14 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `game_logs`.`login` (
 COMMENT 'Login events; written by Weir'
 PARTITIONED BY (`dt` STRING COMMENT 'partition: day', `hour` INT)
 ROW FORMAT DELIMITED
-  FIELDS TERMINATED BY '\001'
+  FIELDS TERMINATED BY '\001' ESCAPED BY '\\'
   COLLECTION ITEMS TERMINATED BY '\002'
   MAP KEYS TERMINATED BY '\003'
   LINES TERMINATED BY '\n'
   NULL DEFINED AS '\\N'
 STORED AS TEXTFILE
 LOCATION 'hdfs://nn:8020/warehouse/game_logs.db/login\'s'
+TBLPROPERTIES (
+  'serialization.escape.crlf'='true',
+  'hive.serialization.extend.nesting.levels'='true'
+)
