@@ -1,15 +1,12 @@
 // The weir.yaml project model: one zod schema gives validation, the TypeScript types,
 // the JSON Schema export (`weir schema`) and the reference docs (descriptions).
-// Cross-reference checks (unknown source/table/field, ...) live in validate.ts.
+// Cross-reference checks (unknown source/table/field, ...) live in validate.ts. Each sink kind's
+// config spec lives in its folder (src/sinks/<kind>/spec.ts).
 import { z } from 'zod';
 import { ConsoleSink } from '../sinks/console/spec.ts';
-
-const name = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'use letters, digits and _ (not starting with a digit)');
-
-/** Names of sources, tables and sinks (they become Hive names, file names and metric labels). */
-const entityName = name.describe('letters, digits and _; not starting with a digit');
+import { HiveSink } from '../sinks/hive/spec.ts';
+import { KafkaSink } from '../sinks/kafka/spec.ts';
+import { entityName } from './names.ts';
 
 /** A UDF reference: `udf/file.js#function` (JS) or `udf/file.py#function` (Python). */
 export const UdfRef = z
@@ -192,68 +189,6 @@ export const Table = z
     comment: z.string().optional().describe('table comment (Hive/Flink DDL, Avro doc)'),
   })
   .describe('A streaming table: one kind of log becomes rows');
-
-export const Rolling = z
-  .strictObject({
-    max_bytes: z
-      .number()
-      .int()
-      .positive()
-      .default(128 * 1024 * 1024)
-      .describe('roll to a new file past this size'),
-    max_rows: z
-      .number()
-      .int()
-      .positive()
-      .default(5_000_000)
-      .describe('roll to a new file past this many rows'),
-    max_seconds: z.number().positive().default(900).describe('roll to a new file after this long'),
-  })
-  .describe('when a warehouse file is closed and a new one started');
-
-export const HiveSink = z
-  .strictObject({
-    database: name.describe('Hive database'),
-    table: name.optional().describe('Hive table; default: the sink name'),
-    format: z.enum(['parquet', 'json', 'text']).default('parquet').describe('file format'),
-    compression: z.enum(['zstd', 'snappy', 'gzip', 'none']).default('zstd').describe('parquet only'),
-    partitioned_by: z
-      .array(z.string())
-      .default([])
-      .describe('partition columns (in directory order), e.g. [dt]; columns of the table schema'),
-    location: z
-      .string()
-      .optional()
-      .describe('default: <warehouse>/<database>.db/<table>; relative to the project'),
-    rolling: Rolling.default(Rolling.parse({})),
-    properties: z.record(z.string(), z.string()).default({}).describe('TBLPROPERTIES of the Hive DDL'),
-  })
-  .describe('a Hive-layout table in the warehouse');
-
-export const KafkaSink = z
-  .strictObject({
-    brokers: z.array(z.string()).min(1).describe('bootstrap servers, host:port'),
-    topic: z.string().min(1).describe('topic to produce to'),
-    format: z.enum(['json', 'avro']).default('json').describe('json, or Confluent-framed Avro'),
-    key: z.array(z.string()).default([]).describe('columns forming the message key'),
-    compression: z.enum(['none', 'gzip', 'snappy', 'lz4', 'zstd']).default('none'),
-    registry: z.string().optional().describe('schema registry URL (format: avro)'),
-    create: z
-      .strictObject({
-        partitions: z.number().int().min(1).describe('partitions of the new topic'),
-        replication: z
-          .number()
-          .int()
-          .min(1)
-          .optional()
-          .describe('replication factor (default: the broker default)'),
-      })
-      .optional()
-      .describe(
-        'create the topic at start when it does not exist; without it, a missing topic stops the job at start',
-      ),
-  })
-  .describe('a Kafka topic');
 
 export const Sink = z
   .strictObject({
