@@ -88,7 +88,11 @@ export const Filter = z
 export const Parser = z
   .union([
     z.strictObject({
-      json: z.strictObject({}).describe('one JSON object per record; its fields become fields'),
+      json: z
+        .strictObject({})
+        .describe(
+          'one JSON object per record; its fields become fields. Numbers stay exact: integers beyond 2^53 as bigints, and a number with more digits than a double holds (16 or more) as its text, so a DECIMAL or STRING column gets every digit',
+        ),
     }),
     z.strictObject({
       regex: z

@@ -26,6 +26,36 @@ const ESCAPES: Record<string, string> = {
   t: '\t',
 };
 
+/** Significant digits of a JSON number or of a double's shortest text (1.5e-7, 123.40 → 4). */
+export function significantDigits(text: string): number {
+  let digits = 0;
+  let started = false;
+  let trailingZeros = 0;
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 101 || c === 69) break; // e / E
+    if (c < 48 || c > 57) continue; // sign, dot
+    if (c === 48 && !started) continue;
+    started = true;
+    digits++;
+    trailingZeros = c === 48 ? trailingZeros + 1 : 0;
+  }
+  return digits - trailingZeros;
+}
+
+/** The value of a decimal text as `digits e exponent`, without insignificant zeros (for equality). */
+function decimalKey(text: string): string {
+  const m = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (!m) return text;
+  const all = (m[2] ?? '') + (m[3] ?? '');
+  const exp = Number(m[4] ?? 0) - (m[3] ?? '').length;
+  const lead = all.length - all.replace(/^0+/, '').length;
+  const digits = all.slice(lead).replace(/0+$/, '');
+  if (digits === '') return '0';
+  const shift = all.length - lead - digits.length; // trailing zeros dropped
+  return `${m[1]}${digits}e${exp + shift}`;
+}
+
 export function parseJsonExact(text: string): unknown {
   const n = text.length;
   let i = 0;
@@ -88,13 +118,16 @@ export function parseJsonExact(text: string): unknown {
     i++;
     return key;
   };
-  const readNumber = (): number | bigint => {
+  const readNumber = (): number | bigint | string => {
     NUMBER.lastIndex = i;
     const m = NUMBER.exec(text);
     if (!m) return fail('bad number', i);
     i += m[0].length;
     const num = Number(m[0]);
     if (m[1] === undefined && m[2] === undefined && !Number.isSafeInteger(num)) return BigInt(m[0]);
+    // More digits than a double holds: the text itself, so that a DECIMAL (or STRING) column gets
+    // every digit; a DOUBLE column reads the same double from it as from the number.
+    if (significantDigits(m[0]) > 15 && decimalKey(m[0]) !== decimalKey(String(num))) return m[0];
     // JSON.parse turns 1e400 into Infinity: a different value, so the record is refused instead.
     if (!Number.isFinite(num)) {
       return fail(

@@ -1,21 +1,24 @@
-// The `json` parser: one JSON object per record. Integers beyond 2^53 stay exact (bigint).
+// The `json` parser: one JSON object per record. Integers beyond 2^53 stay exact (bigint);
+// numbers with more digits than a double holds arrive as their text (see json-exact.ts).
 import { StageError } from '../../core/errors.ts';
 import type { ParsedRecord } from '../../core/record.ts';
-import { JsonSyntaxError, parseJsonExact } from './json-exact.ts';
+import { JsonSyntaxError, parseJsonExact, significantDigits } from './json-exact.ts';
 
 // Deeper values are handed to the exact parser, which is iterative (this walk recurses).
 const MAX_WALK_DEPTH = 256;
 
 /**
- * Whether a parsed value may hold an integer beyond ±(2^53 - 1) that JSON.parse rounded, or a number
- * it turned into ±Infinity: then the text is parsed again exactly. Walking the parsed value is cheaper than scanning the text.
+ * Whether a parsed value may hold an integer beyond ±(2^53 - 1) or a longer decimal that JSON.parse
+ * rounded, or a number it turned into ±Infinity: then the text is parsed again exactly. Walking the parsed value is cheaper than scanning the text.
  */
 function needsExact(v: unknown, depth: number): boolean {
-  if (typeof v === 'number')
-    return (
-      (v > Number.MAX_SAFE_INTEGER || v < -Number.MAX_SAFE_INTEGER) &&
-      (Number.isInteger(v) || !Number.isFinite(v))
-    );
+  if (typeof v === 'number') {
+    if (v > Number.MAX_SAFE_INTEGER || v < -Number.MAX_SAFE_INTEGER)
+      return Number.isInteger(v) || !Number.isFinite(v);
+    // A text of up to 15 significant digits comes back from its double as written; a double
+    // whose shortest text has more may stand for a longer text that lost digits.
+    return !Number.isInteger(v) && significantDigits(String(v)) > 15;
+  }
   if (typeof v !== 'object' || v === null) return false;
   if (depth >= MAX_WALK_DEPTH) return true;
   if (Array.isArray(v)) {

@@ -241,6 +241,43 @@ test('json: a number beyond the double range is PARSE_JSON, never Infinity or nu
   assert.deepEqual(parse('{"x":1e308,"y":-1.5e-400}'), { x: 1e308, y: -0 });
 });
 
+test('json: a number with more digits than a double holds keeps every digit for DECIMAL; DOUBLE reads the same double', async () => {
+  const { compileFormatter } = await import('../formatter/index.ts');
+  const { column } = await import('../../types/test-support.ts');
+  const json = compileParser({ json: {} });
+  const text =
+    '{"d":12345678901234567890.1234567891,"q":0.12345678901234567890,"c":0.1000000000000000055511151231257827,' +
+    '"x":0.30000000000000004,"f":1.5,"s":0.12345678901234567890,"nested":{"v":[3.14159265358979323846]}}';
+  const rec = json(text)!;
+  // Texts a double cannot reproduce stay text; a double's own shortest text stays a number.
+  assert.deepEqual(rec, {
+    d: '12345678901234567890.1234567891',
+    q: '0.12345678901234567890',
+    c: '0.1000000000000000055511151231257827',
+    x: 0.30000000000000004,
+    f: 1.5,
+    s: '0.12345678901234567890',
+    nested: { v: ['3.14159265358979323846'] },
+  });
+  const row = compileFormatter([
+    column('d', 'DECIMAL(38, 10)'),
+    column('q', 'DECIMAL(38, 20)'),
+    column('c', 'DOUBLE'),
+    column('x', 'DECIMAL(10, 2)'),
+    column('f', 'DOUBLE'),
+    column('s', 'STRING'),
+  ])(rec);
+  // Before: d was 12345678901234567000.0000000000 and q 0.12345678901234568000, silently.
+  assert.deepEqual(row, {
+    d: 123456789012345678901234567891n,
+    q: 12345678901234567890n,
+    c: JSON.parse('0.1000000000000000055511151231257827'),
+    x: 30n,
+    f: 1.5,
+    s: '0.12345678901234567890',
+  });
+});
+
 test('buildParser is both the check (weir validate) and the compile (the job): one answer for each config', async () => {
   const { buildParser, compileParser: compile } = await import('./index.ts');
   const { loadProjectFromText } = await import('../../config/load.ts');
