@@ -154,3 +154,38 @@ test('text: partition directories are Hive-escaped and the files use \\001, \\N 
   const hostile = files.find((f) => f.partition.day === '2025-11-26')!;
   assert.ok(readFileSync(hostile.final, 'utf8').includes('a\\\u0001b\\\u0002c\\\u0003d\\ne\\\\f\\\\Ng\\rh'));
 });
+
+// (A one-element [''] reads back empty, as in Hive: documented in docs/warehouse.md.)
+test('text: empty first fields, at every nesting level, do not shift the fields after them', async () => {
+  const warehouse = tempWarehouse();
+  const { column } = await import('../../types/test-support.ts');
+  const columns = [
+    column('s', 'STRING'),
+    column('id', 'INT'),
+    column('p', 'ROW<a STRING, b INT, c ROW<x STRING, y INT>>'),
+    column('tags', 'ARRAY<STRING>'),
+    column('m', 'MAP<STRING, INT>'),
+  ];
+  const rows: Row[] = [
+    {
+      s: '',
+      id: 1,
+      p: { a: '', b: 5, c: { x: '', y: 7 } },
+      tags: ['', 'x', ''],
+      m: new Map([
+        ['', 1],
+        ['k', 2],
+      ]),
+    },
+    { s: '', id: 2, p: { a: '', b: 0, c: null }, tags: ['', ''], m: new Map([['', 0]]) },
+    { s: 'z', id: 3, p: { a: 'q', b: null, c: { x: 'w', y: null } }, tags: [], m: new Map() },
+  ];
+  await writeAndCommit({ warehouse, columns, partitionedBy: [], format: 'text', compression: 'none' }, rows);
+  const conn = await openWarehouse(warehouse);
+  try {
+    // Before: row 1 read back as { s: '', id: null, p: null, ... } and p as { a: '', b: null }.
+    assert.deepEqual(await readView(conn, 'SELECT * FROM game.events ORDER BY id', columns), rows);
+  } finally {
+    conn.closeSync();
+  }
+});

@@ -114,9 +114,13 @@ function reChar(c: string): string {
   return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
 }
 
+// Each field is matched with the separator before it (one is put in front of the first): a pattern
+// that can match empty at the start, (?:^|S), made RE2 step over the separator after an empty
+// first field, and every later field of the row read as NULL.
 function splitLevel(x: string, level: number): string {
-  const s = reChar(TEXT_SEPARATORS[level]!);
-  return `regexp_extract_all(${x}, '(?s)(?:^|${s})((?:[^${s}\\\\]|\\\\.)*)', 1)`;
+  const sep = TEXT_SEPARATORS[level]!;
+  const s = reChar(sep);
+  return `regexp_extract_all(chr(${sep.charCodeAt(0)}) || ${x}, '(?s)${s}((?:[^${s}\\\\]|\\\\.)*)', 1)`;
 }
 
 function unescapeText(x: string, depth: number): string {
