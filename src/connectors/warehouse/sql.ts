@@ -207,8 +207,13 @@ function partitionSelect(
       )
       .join(', ');
   switch (t.format) {
-    case 'parquet':
-      return `SELECT ${project((c) => quoteIdent(c.name))} FROM read_parquet(${fileList})`;
+    case 'parquet': {
+      // Files written before a column was added lack it: read by name, and a zero-row select of
+      // every declared column gives the missing ones (as NULL) to files that have none of them.
+      const declared = data.map((c) => `CAST(NULL AS ${duckType(c.type)}) AS ${quoteIdent(c.name)}`).join(', ');
+      const files = `SELECT * FROM read_parquet(${fileList}, union_by_name = true)`;
+      return `SELECT ${project((c) => quoteIdent(c.name))} FROM (${files} UNION ALL BY NAME (SELECT ${declared} LIMIT 0))`;
+    }
     case 'json': {
       const spec = data.map((c) => `${quoteString(c.name)}: ${quoteString(jsonReadType(c.type))}`).join(', ');
       return `SELECT ${project((c) => jsonFix(c.type, quoteIdent(c.name), 0))} FROM read_json(${fileList}, format = 'newline_delimited', columns = {${spec}})`;
