@@ -39,7 +39,10 @@ sinks:
     );
     weir(['run', dir]);
     const out = weir(['sql', dir, 'SELECT id, note, zone FROM db.t ORDER BY id', '--json']);
-    const rows = out.trim().split('\n').map((l) => JSON.parse(l));
+    const rows = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.deepEqual(rows, [
       { id: 1, note: null, zone: 'north' },
       { id: 2, note: null, zone: 'north' },

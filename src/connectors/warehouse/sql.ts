@@ -210,7 +210,9 @@ function partitionSelect(
     case 'parquet': {
       // Files written before a column was added lack it: read by name, and a zero-row select of
       // every declared column gives the missing ones (as NULL) to files that have none of them.
-      const declared = data.map((c) => `CAST(NULL AS ${duckType(c.type)}) AS ${quoteIdent(c.name)}`).join(', ');
+      const declared = data
+        .map((c) => `CAST(NULL AS ${duckType(c.type)}) AS ${quoteIdent(c.name)}`)
+        .join(', ');
       const files = `SELECT * FROM read_parquet(${fileList}, union_by_name = true)`;
       return `SELECT ${project((c) => quoteIdent(c.name))} FROM (${files} UNION ALL BY NAME (SELECT ${declared} LIMIT 0))`;
     }
