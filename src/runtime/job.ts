@@ -15,6 +15,7 @@
 // deletes orphaned in-progress files. A Kafka rebalance takes a checkpoint (steps 1-3) before
 // partitions are given up.
 import { rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Project } from '../config/project.ts';
 import type { SplitPosition } from '../connectors/files/source.ts';
 import type { ErrorRecord, StageError } from '../core/errors.ts';
@@ -90,6 +91,12 @@ function stallForTest(hasRecords: boolean): void {
   if (!hasRecords || !(ms! > 0) || ++stallCount !== at) return;
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
+
+/**
+ * Test hook: WEIR_TEST_BATCH_DELAY_MS=<ms> waits that long after each batch read (timers and
+ * heartbeats go on), so a test's worker is still mid-stream when the others have joined.
+ */
+const batchDelayForTest = Number(process.env.WEIR_TEST_BATCH_DELAY_MS) || 0;
 
 /**
  * Test hook: WEIR_TEST_FAIL=<worker>:<records>[:<errno code>] fails that worker's first attempt
@@ -335,6 +342,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     }
     progress.bytesRead += batch.bytes;
     dirty = true;
+    if (batchDelayForTest > 0) await sleep(batchDelayForTest);
     const next = pipeline.process(batch.records).then((result) => ({ batch, result }));
     // Awaited by the next step or checkpoint; until then a failure must not count as unhandled.
     next.catch(() => {});

@@ -15,6 +15,9 @@ import { assertExactlyOnce, expectExit, mixedWarehouseRun, startRun } from './fi
 // (100,000 took ~1.5 s to read: less than a second process needs to start and join).
 const RECORDS = 300_000;
 const ENV = { WEIR_KAFKA_SESSION_TIMEOUT_MS: '6000', WEIR_KAFKA_REBALANCE_TIMEOUT_MS: '10000' };
+// The worker to be stalled reads slowly (100 ms after each batch), so it still owns unfinished
+// partitions once the other has joined, however loaded the machine (CI once saw it finish first).
+const SLOW = { WEIR_TEST_BATCH_DELAY_MS: '100' };
 
 let broker: TestBroker;
 let brokers: string[];
@@ -39,7 +42,7 @@ async function stallProject(records: number) {
 test('a worker stalled past its session does not commit after the new owner started', async (t) => {
   const { truth, ends, dir, project, manifest } = await stallProject(RECORDS);
   const survivor = startRun(dir, 1, ENV);
-  const stalled = startRun(dir, 2, ENV);
+  const stalled = startRun(dir, 2, { ...ENV, ...SLOW });
   try {
     // Both have checkpointed, and worker 2 owns partitions it has not finished.
     let theirs: string[] = [];
@@ -97,7 +100,7 @@ test('a worker stalled between its ownership check and its manifest is fenced', 
   // partitions at its second checkpoint, and nothing was left to fence (failed once in CI).
   const { truth, dir, project } = await stallProject(RECORDS);
   const survivor = startRun(dir, 1, ENV);
-  const stalled = startRun(dir, 2, { ...ENV, WEIR_TEST_STALL: '2:15000' });
+  const stalled = startRun(dir, 2, { ...ENV, ...SLOW, WEIR_TEST_STALL: '2:15000' });
   try {
     await expectExit(survivor, 120_000, 'worker 1');
     await expectExit(stalled, 120_000, 'worker 2 (stalled)');
