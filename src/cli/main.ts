@@ -12,6 +12,7 @@ const COMMANDS: Record<string, string> = {
   status: 'show SLA counters per table and sink',
   errors: 'count and show error records',
   serve: 'start the HTTP server (schema registry, Flink SQL DDL per Kafka sink)',
+  token: 'create, list and revoke the API tokens (with roles) weir serve accepts',
   generate: 'write deterministic sample game logs (for trying things and benchmarks)',
 };
 

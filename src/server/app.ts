@@ -1,44 +1,64 @@
 // Weir's HTTP app as a plain value: tests call `app.request(...)`; only `weir serve` binds a port.
-import { timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Project } from '../config/project.ts';
 import { registryError, registryJson, registryRoutes } from './registry/routes.ts';
 import type { Registry } from './registry/store.ts';
+import { allows, type Role, type TokenCheck, tokenCheck } from './tokens.ts';
 import { weirRoutes } from './weir-routes.ts';
 
 export interface AppOptions {
   registry: Registry;
   project?: Project;
-  /** Once set, every write (POST, PUT, DELETE) needs `Authorization: Bearer <token>`. */
+  /** Once set, every write (POST, PUT, DELETE) needs `Authorization: Bearer <token>` (an admin token). */
   token?: string;
+  /** The tokens with roles the server accepts (src/server/tokens.ts); `token` is one admin token. */
+  tokens?: TokenCheck;
   /** Larger request bodies get 413 (default 2 MiB: a schema of up to 1 MiB, escaped). */
   maxBodyBytes?: number;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024;
 
-function sameToken(given: string, token: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
+/**
+ * The role a request needs once tokens are configured. Reads stay open (registry clients and Flink
+ * read schemas without a token). Lookups and compatibility checks by POST need any token
+ * (viewer); registering a schema needs editor; deleting and changing compatibility levels, admin.
+ */
+export function roleNeeded(method: string, path: string): Role | null {
+  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return null;
+  if (method === 'POST' && (/^\/subjects\/[^/]+\/?$/.test(path) || path.startsWith('/compatibility/')))
+    return 'viewer';
+  if (method === 'POST' && /^\/subjects\/[^/]+\/versions\/?$/.test(path)) return 'editor';
+  return 'admin';
 }
 
 export function createApp(opts: AppOptions): Hono {
   const app = new Hono();
   app.onError(registryError);
-  const { token } = opts;
-  if (token !== undefined) {
+  const tokens = opts.tokens ?? (opts.token !== undefined ? tokenCheck(undefined, opts.token) : undefined);
+  if (tokens !== undefined) {
     app.use('*', async (c, next) => {
-      if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS') return next();
+      const needed = roleNeeded(c.req.method, c.req.path);
+      if (needed === null || !(await tokens.configured())) return next();
       const given = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1];
-      if (given === undefined || !sameToken(given, token)) {
+      const caller = given === undefined ? null : await tokens.caller(given);
+      if (caller === null) {
         return registryJson(
           {
             error_code: 401,
             message: 'This server needs a token for changes: send Authorization: Bearer <token>',
           },
           401,
+        );
+      }
+      if (!allows(caller.role, needed)) {
+        return registryJson(
+          {
+            error_code: 403,
+            message: `Token "${caller.name}" has role ${caller.role}; ${c.req.method} ${c.req.path} needs role ${needed}`,
+          },
+          403,
         );
       }
       return next();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,8 +24,10 @@ sinks:
 `;
 
 /** Starts `weir serve`, waits for its URL, runs `fn`, then stops it with SIGTERM; returns exit code and output. */
-async function withServer(dir: string, fn: (url: string) => Promise<void>) {
-  const child = spawn(process.execPath, [MAIN, 'serve', dir, '--port', '0', '--host', '127.0.0.1']);
+async function withServer(dir: string, fn: (url: string) => Promise<void>, host = '127.0.0.1') {
+  const child = spawn(process.execPath, [MAIN, 'serve', dir, '--port', '0', '--host', host], {
+    env: { ...process.env, WEIR_TOKEN: '' },
+  });
   let out = '';
   child.stdout.on('data', (d) => {
     out += d;
@@ -102,4 +104,55 @@ test('weir serve refuses a bad port plainly', async () => {
   const code = await new Promise((resolve) => child.once('exit', resolve));
   assert.equal(code, 2);
   assert.match(err, /--port must be a whole number from 0 to 65535, got "eighty"/);
+});
+
+test('without tokens weir serve refuses a non-loopback bind; with a token it listens, and writes need it', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'weir-serve-tokens-'));
+  try {
+    await writeFile(join(dir, 'weir.yaml'), PROJECT);
+    const refused = spawnSync(process.execPath, [MAIN, 'serve', dir, '--port', '0', '--host', '0.0.0.0'], {
+      encoding: 'utf8',
+      env: { ...process.env, WEIR_TOKEN: '' },
+    });
+    assert.equal(refused.status, 2, refused.stderr);
+    assert.match(refused.stderr, /refusing to listen on 0\.0\.0\.0 without tokens/);
+
+    const made = spawnSync(
+      process.execPath,
+      [MAIN, 'token', 'create', dir, '--name', 'ci', '--role', 'editor'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(made.status, 0, made.stderr);
+    const token = made.stdout.trim();
+    assert.match(made.stderr, /created ci \(editor, id [a-z0-9]{8}\); it is shown only now/);
+    const listed = spawnSync(process.execPath, [MAIN, 'token', 'list', dir], { encoding: 'utf8' });
+    assert.match(listed.stdout, /^[a-z0-9]{8} {2}editor {2}ci {2}\(created /m);
+    assert.ok(!listed.stdout.includes(token));
+
+    const served = await withServer(
+      dir,
+      async (url) => {
+        const local = url.replace('localhost', '127.0.0.1');
+        const register = (auth?: string) =>
+          fetch(`${local}/subjects/other-value/versions`, {
+            method: 'POST',
+            body: JSON.stringify({ schema: JSON.stringify({ type: 'record', name: 'other', fields: [] }) }),
+            headers: auth ? { authorization: `Bearer ${auth}` } : {},
+          });
+        assert.equal((await register()).status, 401);
+        assert.equal((await register(token)).status, 200);
+        const del = await fetch(`${local}/subjects/other-value`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${token}` },
+        });
+        assert.equal(del.status, 403, 'deleting needs admin');
+      },
+      '0.0.0.0',
+    );
+    assert.equal(served.code, 0, served.out);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -6,11 +6,13 @@ import { sinkAvroSchema } from '../../config/derive.ts';
 import type { Project } from '../../config/project.ts';
 import { createApp } from '../../server/app.ts';
 import { Registry } from '../../server/registry/store.ts';
+import { tokenCheck } from '../../server/tokens.ts';
 import { kafkaSubjects } from '../../server/weir-routes.ts';
 import { parseCommandArgs } from '../args.ts';
 import { loadOrReport } from '../load.ts';
+import { tokensFile } from './token.ts';
 
-const HELP = `Usage: weir serve <dir> [--port N] [--host H] [--registry-dir DIR]
+const HELP = `Usage: weir serve <dir> [--port N] [--host H] [--registry-dir DIR] [--tokens FILE]
 
 Starts Weir's HTTP server: a Confluent-compatible schema registry (use its URL as the
 registry of Kafka sinks/sources with format: avro, and in Flink's avro-confluent format),
@@ -22,18 +24,22 @@ At start it registers the Avro schema of every Kafka sink with format: avro.
   --port N            port to listen on (default 8081, the registry's usual port; 0 = any free port)
   --host H            address to bind (default 127.0.0.1, this machine only; 0.0.0.0 = every interface)
   --registry-dir DIR  where the registry keeps its schemas (default <warehouse>/_registry)
-Set WEIR_TOKEN to require "Authorization: Bearer <token>" on every change (POST, PUT, DELETE);
-set it whenever the server listens beyond this machine.
+  --tokens FILE       the API tokens (default <warehouse>/_server/tokens.json; see weir token --help)
+Once a token exists (weir token create, or WEIR_TOKEN: one admin token), every change (POST, PUT,
+DELETE) needs "Authorization: Bearer <token>" of a role that may make it; reads stay open.
+Without tokens the server listens on this machine only: another --host is refused.
 Stop with Ctrl-C (SIGINT) or SIGTERM.
 
 Example:
-  WEIR_TOKEN=$(openssl rand -hex 16) weir serve examples/kafka --host 0.0.0.0 --port 8081`;
+  weir token create examples/kafka --name flink --role viewer
+  weir serve examples/kafka --host 0.0.0.0 --port 8081`;
 
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs('serve', HELP, args, {
     port: { type: 'string', short: 'p' },
     host: { type: 'string' },
     'registry-dir': { type: 'string' },
+    tokens: { type: 'string' },
   });
   if (!parsed.ok) return parsed.code;
   const { values, positionals } = parsed;
@@ -60,14 +66,23 @@ export async function run(args: string[]): Promise<number> {
   }
   await registerSinks(project, registry);
 
-  const token = process.env.WEIR_TOKEN || undefined;
-  const app = createApp({ registry, project, ...(token ? { token } : {}) });
-  const host = values.host ?? '127.0.0.1';
-  if (!token && host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
-    console.error(
-      `weir serve: warning: listening on ${host} without WEIR_TOKEN: anyone who can reach it can change schemas`,
-    );
+  const file = tokensFile(project, values.tokens);
+  const tokens = tokenCheck(file, process.env.WEIR_TOKEN || undefined);
+  let configured: boolean;
+  try {
+    configured = await tokens.configured();
+  } catch (err) {
+    console.error(`weir serve: ${(err as Error).message}`);
+    return 1;
   }
+  const host = values.host ?? '127.0.0.1';
+  if (!configured && host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
+    console.error(
+      `weir serve: refusing to listen on ${host} without tokens: anyone who could reach it could change schemas. Create one first (weir token create ${positionals[0] ?? '<dir>'} --name NAME --role admin), or keep the default --host 127.0.0.1`,
+    );
+    return 2;
+  }
+  const app = createApp({ registry, project, tokens });
   return new Promise<number>((resolve) => {
     const server = serve({ fetch: app.fetch, port, hostname: host });
     server.once('error', (err: NodeJS.ErrnoException) => {
