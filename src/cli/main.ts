@@ -13,6 +13,9 @@ const COMMANDS: Record<string, string> = {
   errors: 'count and show error records',
   serve: 'start the HTTP server (schema registry, Flink SQL DDL per Kafka sink)',
   token: 'create, list and revoke the API tokens (with roles) weir serve accepts',
+  publish: 'publish the project as a new version in the config center of a weir serve',
+  versions: "list a project's versions in the config center, or diff two",
+  rollback: 'publish an old version of a project again as its newest',
   generate: 'write deterministic sample game logs (for trying things and benchmarks)',
 };
 

@@ -2,6 +2,8 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Project } from '../config/project.ts';
+import { callers, centerRoutes } from './center/routes.ts';
+import type { ConfigStore } from './center/store.ts';
 import { registryError, registryJson, registryRoutes } from './registry/routes.ts';
 import type { Registry } from './registry/store.ts';
 import { allows, type Role, type TokenCheck, tokenCheck } from './tokens.ts';
@@ -14,6 +16,8 @@ export interface AppOptions {
   token?: string;
   /** The tokens with roles the server accepts (src/server/tokens.ts); `token` is one admin token. */
   tokens?: TokenCheck;
+  /** The config center's store: serves /projects (src/server/center). */
+  center?: ConfigStore;
   /** Larger request bodies get 413 (default 2 MiB: a schema of up to 1 MiB, escaped). */
   maxBodyBytes?: number;
 }
@@ -30,6 +34,7 @@ export function roleNeeded(method: string, path: string): Role | null {
   if (method === 'POST' && (/^\/subjects\/[^/]+\/?$/.test(path) || path.startsWith('/compatibility/')))
     return 'viewer';
   if (method === 'POST' && /^\/subjects\/[^/]+\/versions\/?$/.test(path)) return 'editor';
+  if (method === 'POST' && /^\/projects\/[^/]+\/(versions|rollback)\/?$/.test(path)) return 'editor';
   return 'admin';
 }
 
@@ -61,6 +66,7 @@ export function createApp(opts: AppOptions): Hono {
           403,
         );
       }
+      callers.set(c.req.raw, caller.name);
       return next();
     });
   }
@@ -80,6 +86,7 @@ export function createApp(opts: AppOptions): Hono {
     }),
   );
   app.route('/', weirRoutes(opts.project));
+  if (opts.center) app.route('/', centerRoutes(opts.center));
   app.route('/', registryRoutes(opts.registry));
   app.notFound((c) =>
     registryJson({ error_code: 404, message: `No such endpoint: ${c.req.method} ${c.req.path}` }, 404),

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { createApp, roleNeeded } from './app.ts';
+import { ConfigStore } from './center/store.ts';
 import { Registry } from './registry/store.ts';
 import { allows, createToken, ROLES, readTokens, revokeToken, tokenCheck } from './tokens.ts';
 
@@ -54,11 +55,18 @@ function writeRoutes(app: ReturnType<typeof createApp>): { method: string; path:
 
 test('every write endpoint: 401 without a token, 403 with a role too small, through with enough', async () => {
   const file = join(dir, 'roles', 'tokens.json');
-  const app = createApp({ registry: await Registry.open(), tokens: tokenCheck(file) });
+  const app = createApp({
+    registry: await Registry.open(),
+    tokens: tokenCheck(file),
+    center: ConfigStore.open(':memory:'),
+  });
   const given = {} as Record<(typeof ROLES)[number], string>;
   for (const role of ROLES) given[role] = (await createToken(file, role, role)).token;
   const routes = writeRoutes(app);
-  assert.ok(routes.length >= 9, `the registry's write routes: ${routes.map((r) => `${r.method} ${r.path}`)}`);
+  assert.ok(
+    routes.length >= 11,
+    `the registry's write routes: ${routes.map((r) => `${r.method} ${r.path}`)}`,
+  );
   const call = (r: { method: string; path: string }, token?: string) =>
     app.request(r.path, {
       method: r.method,

@@ -5,6 +5,7 @@ import { serve } from '@hono/node-server';
 import { sinkAvroSchema } from '../../config/derive.ts';
 import type { Project } from '../../config/project.ts';
 import { createApp } from '../../server/app.ts';
+import { ConfigStore } from '../../server/center/store.ts';
 import { Registry } from '../../server/registry/store.ts';
 import { tokenCheck } from '../../server/tokens.ts';
 import { kafkaSubjects } from '../../server/weir-routes.ts';
@@ -12,7 +13,7 @@ import { parseCommandArgs } from '../args.ts';
 import { loadOrReport } from '../load.ts';
 import { tokensFile } from './token.ts';
 
-const HELP = `Usage: weir serve <dir> [--port N] [--host H] [--registry-dir DIR] [--tokens FILE]
+const HELP = `Usage: weir serve <dir> [--port N] [--host H] [--registry-dir DIR] [--tokens FILE] [--center FILE]
 
 Starts Weir's HTTP server: a Confluent-compatible schema registry (use its URL as the
 registry of Kafka sinks/sources with format: avro, and in Flink's avro-confluent format),
@@ -24,6 +25,8 @@ At start it registers the Avro schema of every Kafka sink with format: avro.
   --port N            port to listen on (default 8081, the registry's usual port; 0 = any free port)
   --host H            address to bind (default 127.0.0.1, this machine only; 0.0.0.0 = every interface)
   --registry-dir DIR  where the registry keeps its schemas (default <warehouse>/_registry)
+  --center FILE       the config center's store (default <warehouse>/_server/config-center.db):
+                      projects' versions under /projects (weir publish, weir versions)
   --tokens FILE       the API tokens (default <warehouse>/_server/tokens.json; see weir token --help)
 Once a token exists (weir token create, or WEIR_TOKEN: one admin token), every change (POST, PUT,
 DELETE) needs "Authorization: Bearer <token>" of a role that may make it; reads stay open.
@@ -40,6 +43,7 @@ export async function run(args: string[]): Promise<number> {
     host: { type: 'string' },
     'registry-dir': { type: 'string' },
     tokens: { type: 'string' },
+    center: { type: 'string' },
   });
   if (!parsed.ok) return parsed.code;
   const { values, positionals } = parsed;
@@ -82,7 +86,15 @@ export async function run(args: string[]): Promise<number> {
     );
     return 2;
   }
-  const app = createApp({ registry, project, tokens });
+  const centerFile = values.center ?? join(project.warehouse, '_server', 'config-center.db');
+  let center: ConfigStore;
+  try {
+    center = ConfigStore.open(centerFile);
+  } catch (err) {
+    console.error(`weir serve: cannot open the config center store ${centerFile}: ${(err as Error).message}`);
+    return 1;
+  }
+  const app = createApp({ registry, project, tokens, center });
   return new Promise<number>((resolve) => {
     const server = serve({ fetch: app.fetch, port, hostname: host });
     server.once('error', (err: NodeJS.ErrnoException) => {
@@ -95,11 +107,15 @@ export async function run(args: string[]): Promise<number> {
       const actual = typeof address === 'object' && address ? address.port : port;
       const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
       console.log(`weir serve: schema registry at http://${shown}:${actual} (store: ${storeDir})`);
+      console.log(`weir serve: config center at http://${shown}:${actual}/projects (store: ${centerFile})`);
     });
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      server.close(() => resolve(0));
+      server.close(() => {
+        center.close();
+        resolve(0);
+      });
       // idle keep-alive connections would hold close() open
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
     };

@@ -1,0 +1,65 @@
+// The CLI side of the config center: requests to `weir serve`'s /projects API, with WEIR_TOKEN as
+// the bearer token when set, and its answers as plain messages.
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+
+const CODE_FILES = /\.(py|js|mjs|ts|mts)$/;
+const SKIP_DIRS = new Set(['node_modules', 'warehouse', '__pycache__']);
+
+/** weir.yaml and the project's code files (UDFs and what they import), path → text. */
+export async function projectFiles(dir: string, warehouse: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = { 'weir.yaml': await readFile(join(dir, 'weir.yaml'), 'utf8') };
+  const walk = async (at: string): Promise<void> => {
+    for (const e of await readdir(at, { withFileTypes: true })) {
+      const full = join(at, e.name);
+      if (e.isDirectory()) {
+        if (!e.name.startsWith('.') && !SKIP_DIRS.has(e.name) && full !== warehouse) await walk(full);
+      } else if (e.isFile() && CODE_FILES.test(e.name)) {
+        files[relative(dir, full).split('\\').join('/')] = await readFile(full, 'utf8');
+      }
+    }
+  };
+  await walk(dir);
+  return files;
+}
+
+export class CenterError extends Error {}
+
+/** A request to the center; resolves with the parsed JSON (or text) of a 2xx answer. */
+export async function centerRequest(
+  url: string,
+  init: { method?: string; body?: unknown } = {},
+): Promise<unknown> {
+  const token = process.env.WEIR_TOKEN;
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: init.method ?? 'GET',
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+    });
+  } catch (e) {
+    throw new CenterError(`cannot reach ${url}: ${(e as Error).cause ?? (e as Error).message}`);
+  }
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (res.ok) return json ?? text;
+  const answer = json as { message?: string; problems?: { path: string; message: string }[] } | undefined;
+  const problems = answer?.problems?.map((p) => `  ${p.path}: ${p.message}`).join('\n');
+  throw new CenterError(
+    `${res.status}: ${answer?.message ?? text}${problems ? `\n${problems}` : ''}${res.status === 401 ? ' (set WEIR_TOKEN)' : ''}`,
+  );
+}
+
+/** `http://host:8081` + project → the project's API root. */
+export function projectUrl(center: string, project: string): string {
+  return `${center.replace(/\/+$/, '')}/projects/${encodeURIComponent(project)}`;
+}

@@ -1,0 +1,128 @@
+// The config center: versions are immutable and numbered, a version that would not validate is
+// refused with its problems' config paths, rollback and diff, and two servers sharing one store.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { createApp } from '../app.ts';
+import { Registry } from '../registry/store.ts';
+import { ConfigStore } from './store.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'weir-center-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const YAML = (filter: string) => `sources:
+  game: { files: { path: "data/*.log" } }
+tables:
+  login:
+    source: game
+    filter: { contains: ['${filter}'] }
+    parser: { json: {} }
+    extend: [{ udf: udf/level.py#level }]
+    schema: { role_id: BIGINT NOT NULL, level: INT }
+sinks:
+  login_out: { table: login, console: {} }
+`;
+const UDF = 'def level(r):\n    r["level"] = int(r.get("level", 0)) + 1\n    return r\n';
+
+async function app(store = ConfigStore.open(':memory:')) {
+  const a = createApp({ registry: await Registry.open(), center: store });
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await a.request(path, {
+      method,
+      ...(body === undefined
+        ? {}
+        : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    });
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = text;
+    }
+    return { status: res.status, json: json as Record<string, unknown> & unknown[] };
+  };
+  return call;
+}
+
+test('publish, list, get, diff and roll back versions of a project', async () => {
+  const call = await app();
+  const first = await call('POST', '/projects/game/versions', {
+    files: { 'weir.yaml': YAML('"log":"login"'), 'udf/level.py': UDF },
+    message: 'first',
+    author: 'ann',
+  });
+  assert.equal(first.status, 201, JSON.stringify(first.json));
+  assert.deepEqual([first.json.version, first.json.author, first.json.message], [1, 'ann', 'first']);
+  const second = await call('POST', '/projects/game/versions', {
+    files: { 'weir.yaml': YAML('"log":"signin"'), 'udf/level.py': UDF },
+    message: 'filter',
+  });
+  assert.equal(second.json.version, 2);
+  assert.deepEqual(await call('GET', '/projects').then((r) => r.json), [{ name: 'game', latest: 2 }]);
+  const latest = await call('GET', '/projects/game/versions/latest');
+  assert.equal(latest.json.version, 2);
+  assert.equal((latest.json.files as Record<string, string>)['udf/level.py'], UDF);
+  const diff = await call('GET', '/projects/game/diff?from=1&to=2');
+  assert.match(String(diff.json), /--- a\/weir\.yaml\tversion 1\n\+\+\+ b\/weir\.yaml\tversion 2/);
+  assert.match(
+    String(diff.json),
+    /- {4}filter: \{ contains: \['"log":"login"'\] \}\n\+ {4}filter: \{ contains: \['"log":"signin"'\] \}/,
+  );
+  const back = await call('POST', '/projects/game/rollback', { to: 1 });
+  assert.equal(back.status, 201);
+  assert.deepEqual(
+    [back.json.version, back.json.message, back.json.sha256],
+    [3, 'roll back to version 1', first.json.sha256],
+  );
+  assert.deepEqual(
+    ((await call('GET', '/projects/game/versions')).json as { version: number }[]).map((v) => v.version),
+    [1, 2, 3],
+  );
+  assert.equal((await call('GET', '/projects/game/versions/9')).status, 404);
+  assert.equal((await call('POST', '/projects/game/rollback', { to: 9 })).status, 404);
+});
+
+test('a version weir validate would refuse is refused with every problem and its config path', async () => {
+  const call = await app();
+  const bad = YAML('"log":"login"')
+    .replace('parser: { json: {} }', "parser: { regex: { pattern: '(?<role_id>\\d+' } }")
+    .replace('login_out: { table: login', 'login_out: { table: logins');
+  const res = await call('POST', '/projects/game/versions', { files: { 'weir.yaml': bad } });
+  assert.equal(res.status, 422);
+  const paths = (res.json.problems as { path: string }[]).map((p) => p.path).sort();
+  assert.deepEqual(paths, [
+    'sinks.login_out.table',
+    'tables.login.extend[0].udf',
+    'tables.login.parser.regex.pattern',
+  ]);
+  assert.equal((await call('GET', '/projects/game/versions')).status, 404, 'nothing was stored');
+  const shape = await call('POST', '/projects/game/versions', { files: { '../x.py': '', 'a.py': 1 } });
+  assert.deepEqual(
+    (shape.json.problems as { path: string; message: string }[]).map((p) => `${p.path}: ${p.message}`),
+    [
+      'files: needs weir.yaml',
+      'files.../x.py: must be a relative path inside the project (a/b.py)',
+      'files.a.py: must be the file text',
+    ],
+  );
+});
+
+test('two servers on one store file number their publishes without a collision', async () => {
+  const file = join(dir, 'shared.db');
+  const [a, b] = [await app(ConfigStore.open(file)), await app(ConfigStore.open(file))];
+  const files = { 'weir.yaml': YAML('"log":"login"'), 'udf/level.py': UDF };
+  const results = await Promise.all(
+    Array.from({ length: 6 }, (_, i) =>
+      (i % 2 ? a : b)('POST', '/projects/game/versions', { files, message: `m${i}` }),
+    ),
+  );
+  assert.deepEqual(
+    results.map((r) => r.status),
+    [201, 201, 201, 201, 201, 201],
+  );
+  assert.deepEqual(results.map((r) => r.json.version).sort(), [1, 2, 3, 4, 5, 6]);
+  assert.equal(ConfigStore.open(file).versions('game').length, 6);
+});

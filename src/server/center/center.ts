@@ -1,0 +1,122 @@
+// Publishing to the config center: a version is built with the same code as `weir validate` (in a
+// scratch folder holding its files) and refused with every problem and its config path; a rollback
+// publishes an old version's files again as the next version.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createTwoFilesPatch } from 'diff';
+import { loadProjectFromText } from '../../config/load.ts';
+import type { Problem } from '../../config/problems.ts';
+import { serializer } from '../../core/serial.ts';
+import type { ConfigStore, ProjectVersion, VersionMeta } from './store.ts';
+
+export const CONFIG_FILE = 'weir.yaml';
+const MAX_FILES = 500;
+// Under the server's 2 MiB body limit, with room for JSON escapes.
+const MAX_BYTES = 1_500_000;
+const PROJECT_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+
+/** Problems of a project name or of the files' paths and sizes (before anything is built). */
+export function shapeProblems(project: string, files: unknown): Problem[] {
+  const problems: Problem[] = [];
+  if (!PROJECT_NAME.test(project)) {
+    problems.push({ path: 'project', message: `"${project}": use letters, digits, _ and - (up to 64)` });
+  }
+  if (files === null || typeof files !== 'object' || Array.isArray(files)) {
+    return [...problems, { path: 'files', message: 'must be an object of path → file text' }];
+  }
+  const entries = Object.entries(files as Record<string, unknown>);
+  if (!entries.some(([p]) => p === CONFIG_FILE))
+    problems.push({ path: 'files', message: `needs ${CONFIG_FILE}` });
+  if (entries.length > MAX_FILES) problems.push({ path: 'files', message: `more than ${MAX_FILES} files` });
+  let bytes = 0;
+  for (const [path, text] of entries) {
+    const parts = path.split('/');
+    if (
+      path.startsWith('/') ||
+      path.includes('\\') ||
+      path.includes('\0') ||
+      parts.some((p) => p === '' || p === '.' || p === '..')
+    ) {
+      problems.push({
+        path: `files.${path}`,
+        message: 'must be a relative path inside the project (a/b.py)',
+      });
+    }
+    if (typeof text !== 'string') problems.push({ path: `files.${path}`, message: 'must be the file text' });
+    else bytes += Buffer.byteLength(text);
+  }
+  if (bytes > MAX_BYTES) problems.push({ path: 'files', message: `more than ${MAX_BYTES} bytes in all` });
+  return problems;
+}
+
+// One validation at a time: checking Python UDFs starts and stops this process's interpreter.
+const oneAtATime = serializer();
+
+/** What `weir validate` says of these files, as if they were a project folder. */
+export function versionProblems(files: Record<string, string>): Promise<Problem[]> {
+  return oneAtATime(() => validateFiles(files));
+}
+
+async function validateFiles(files: Record<string, string>): Promise<Problem[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'weir-publish-'));
+  try {
+    for (const [path, text] of Object.entries(files)) {
+      await mkdir(dirname(join(dir, path)), { recursive: true });
+      await writeFile(join(dir, path), text);
+    }
+    const loaded = await loadProjectFromText(files[CONFIG_FILE]!, dir, { deep: true });
+    return loaded.ok ? [] : loaded.problems;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export type PublishResult = { ok: true; version: VersionMeta } | { ok: false; problems: Problem[] };
+
+export async function publish(
+  store: ConfigStore,
+  project: string,
+  files: unknown,
+  by: { author: string; message: string },
+): Promise<PublishResult> {
+  const shape = shapeProblems(project, files);
+  if (shape.length > 0) return { ok: false, problems: shape };
+  const checked = files as Record<string, string>;
+  const problems = await versionProblems(checked);
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, version: store.add(project, checked, by) };
+}
+
+/** Publishes version `to`'s files again as the next version; undefined when there is no such version. */
+export function rollback(
+  store: ConfigStore,
+  project: string,
+  to: number,
+  by: { author: string; message?: string },
+): VersionMeta | undefined {
+  const old = store.get(project, to);
+  if (!old) return undefined;
+  return store.add(project, old.files, {
+    author: by.author,
+    message: by.message ?? `roll back to version ${to}`,
+  });
+}
+
+/** A unified diff of every file that differs between two versions (a/ is `from`, b/ is `to`). */
+export function diffVersions(from: ProjectVersion, to: ProjectVersion): string {
+  const paths = [...new Set([...Object.keys(from.files), ...Object.keys(to.files)])].sort();
+  return paths
+    .filter((p) => from.files[p] !== to.files[p])
+    .map((p) =>
+      createTwoFilesPatch(
+        from.files[p] === undefined ? '/dev/null' : `a/${p}`,
+        to.files[p] === undefined ? '/dev/null' : `b/${p}`,
+        from.files[p] ?? '',
+        to.files[p] ?? '',
+        `version ${from.version}`,
+        `version ${to.version}`,
+      ),
+    )
+    .join('');
+}
