@@ -27,7 +27,7 @@ for (const name of projects) {
 test('examples/tour: its sample data gives rows and no error records', async () => {
   const { readFile, readdir } = await import('node:fs/promises');
   const { rawRecordsOf } = await import('../runtime/lines.ts');
-  const { previewProject } = await import('../cli/preview/report.ts');
+  const { previewProject } = await import('../runtime/preview.ts');
   const dir = join(examples, 'tour');
   const loaded = await loadProject(dir);
   assert.ok(loaded.ok);

@@ -33,6 +33,7 @@ export function roleNeeded(method: string, path: string): Role | null {
   if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return null;
   if (method === 'POST' && (/^\/subjects\/[^/]+\/?$/.test(path) || path.startsWith('/compatibility/')))
     return 'viewer';
+  if (method === 'POST' && /^\/projects\/[^/]+\/preview\/?$/.test(path)) return 'viewer';
   if (method === 'POST' && /^\/subjects\/[^/]+\/versions\/?$/.test(path)) return 'editor';
   if (method === 'POST' && /^\/projects\/[^/]+\/(versions|rollback)\/?$/.test(path)) return 'editor';
   return 'admin';

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { previewProject } from '../../src/cli/preview/report.ts';
+import { previewProject } from '../../src/runtime/preview.ts';
 import { loadProject } from '../../src/config/load.ts';
 import { formatProblem } from '../../src/config/problems.ts';
 import { rawRecordsOf } from '../../src/runtime/lines.ts';

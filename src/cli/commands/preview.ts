@@ -4,10 +4,10 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { didYouMean } from '../../config/problems.ts';
 import { rawRecordsOf } from '../../runtime/lines.ts';
+import { previewProject } from '../../runtime/preview.ts';
 import { parseCommandArgs } from '../args.ts';
 import { loadOrReport } from '../load.ts';
 import { renderReport } from '../preview/render.ts';
-import { previewProject } from '../preview/report.ts';
 
 const HELP = `Usage: weir preview <dir> --input FILE [--table T] [--json] [--limit N]
 

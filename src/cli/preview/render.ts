@@ -1,7 +1,7 @@
 // The text form of a preview report: per table an aligned table of rows, then its error
 // records, then its counters; sinks and unrouted lines last.
 import type { Plain } from '../../runtime/display.ts';
-import type { PreviewError, PreviewReport, PreviewTable } from './report.ts';
+import type { PreviewError, PreviewReport, PreviewTable } from '../../runtime/preview.ts';
 
 const MAX_CELL = 40;
 const MAX_RAW = 100;

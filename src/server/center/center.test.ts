@@ -126,3 +126,53 @@ test('two servers on one store file number their publishes without a collision',
   assert.deepEqual(results.map((r) => r.json.version).sort(), [1, 2, 3, 4, 5, 6]);
   assert.equal(ConfigStore.open(file).versions('game').length, 6);
 });
+
+test('preview a stored version or candidate files on sample lines: rows and error records, nothing stored', async () => {
+  const call = await app();
+  const files = { 'weir.yaml': YAML('"log":"login"'), 'udf/level.py': UDF };
+  assert.equal((await call('POST', '/projects/game/versions', { files })).status, 201);
+  const lines = ['{"log":"login","role_id":7,"level":2}', '{"log":"login","role_id":"x"}', '{"log":"pay"}'];
+  const stored = await call('POST', '/projects/game/preview', { lines });
+  assert.equal(stored.status, 200, JSON.stringify(stored.json));
+  const login = (stored.json.tables as Record<string, { rows: unknown[]; errors: { code: string }[] }>)
+    .login!;
+  assert.deepEqual(login.rows, [{ role_id: 7, level: 3 }]);
+  assert.deepEqual(
+    login.errors.map((e) => e.code),
+    ['CAST'],
+  );
+  const candidate = await call('POST', '/projects/game/preview', {
+    lines,
+    files: { ...files, 'weir.yaml': YAML('"log":"pay"') },
+  });
+  const pay = (candidate.json.tables as Record<string, { counters: { recordsIn: number } }>).login!;
+  assert.equal(pay.counters.recordsIn, 1, 'the candidate filter routes only the pay line');
+  assert.equal((await call('GET', '/projects/game/versions')).json.length, 1, 'previews store nothing');
+  const broken = await call('POST', '/projects/game/preview', { lines, files: { 'weir.yaml': 'tables: [' } });
+  assert.equal(broken.status, 422);
+});
+
+test('preview a stored version or candidate files on sample lines: rows and error records, nothing stored', async () => {
+  const call = await app();
+  const files = { 'weir.yaml': YAML('"log":"login"'), 'udf/level.py': UDF };
+  assert.equal((await call('POST', '/projects/game/versions', { files })).status, 201);
+  const lines = ['{"log":"login","role_id":7,"level":2}', '{"log":"login","role_id":"x"}', '{"log":"pay"}'];
+  const stored = await call('POST', '/projects/game/preview', { lines });
+  assert.equal(stored.status, 200, JSON.stringify(stored.json));
+  const login = (stored.json.tables as Record<string, { rows: unknown[]; errors: { code: string }[] }>)
+    .login!;
+  assert.deepEqual(login.rows, [{ role_id: 7, level: 3 }]);
+  assert.deepEqual(
+    login.errors.map((e) => e.code),
+    ['CAST'],
+  );
+  const candidate = await call('POST', '/projects/game/preview', {
+    lines,
+    files: { ...files, 'weir.yaml': YAML('"log":"pay"') },
+  });
+  const pay = (candidate.json.tables as Record<string, { counters: { recordsIn: number } }>).login!;
+  assert.equal(pay.counters.recordsIn, 1, 'the candidate filter routes only the pay line');
+  assert.equal((await call('GET', '/projects/game/versions')).json.length, 1, 'previews store nothing');
+  const broken = await call('POST', '/projects/game/preview', { lines, files: { 'weir.yaml': 'tables: [' } });
+  assert.equal(broken.status, 422);
+});

@@ -8,6 +8,8 @@ import { createTwoFilesPatch } from 'diff';
 import { loadProjectFromText } from '../../config/load.ts';
 import type { Problem } from '../../config/problems.ts';
 import { serializer } from '../../core/serial.ts';
+import { rawRecordsOf } from '../../runtime/lines.ts';
+import { type PreviewReport, previewProject } from '../../runtime/preview.ts';
 import type { ConfigStore, ProjectVersion, VersionMeta } from './store.ts';
 
 export const CONFIG_FILE = 'weir.yaml';
@@ -58,18 +60,57 @@ export function versionProblems(files: Record<string, string>): Promise<Problem[
   return oneAtATime(() => validateFiles(files));
 }
 
-async function validateFiles(files: Record<string, string>): Promise<Problem[]> {
-  const dir = await mkdtemp(join(tmpdir(), 'weir-publish-'));
+/** Runs `use` on the files as a project folder (a scratch one, removed after). */
+async function inFolder<T>(files: Record<string, string>, use: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'weir-center-'));
   try {
     for (const [path, text] of Object.entries(files)) {
       await mkdir(dirname(join(dir, path)), { recursive: true });
       await writeFile(join(dir, path), text);
     }
-    const loaded = await loadProjectFromText(files[CONFIG_FILE]!, dir, { deep: true });
-    return loaded.ok ? [] : loaded.problems;
+    return await use(dir);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+function validateFiles(files: Record<string, string>): Promise<Problem[]> {
+  return inFolder(files, async (dir) => {
+    const loaded = await loadProjectFromText(files[CONFIG_FILE]!, dir, { deep: true });
+    return loaded.ok ? [] : loaded.problems;
+  });
+}
+
+export type PreviewResult = { ok: true; report: PreviewReport } | { ok: false; problems: Problem[] };
+
+/**
+ * `weir preview` of a version (stored, or candidate files not yet published) on sample lines: the
+ * rows and error records per table, as JSON. Nothing is written anywhere.
+ */
+export function previewVersion(
+  files: Record<string, string>,
+  lines: string[],
+  table?: string,
+): Promise<PreviewResult> {
+  return oneAtATime(() =>
+    inFolder(files, async (dir) => {
+      const loaded = await loadProjectFromText(files[CONFIG_FILE]!, dir);
+      if (!loaded.ok) return { ok: false, problems: loaded.problems };
+      const bytes = new TextEncoder().encode(lines.map((l) => `${l}\n`).join(''));
+      try {
+        return {
+          ok: true,
+          report: await previewProject(loaded.project, rawRecordsOf(bytes, 'preview'), table),
+        };
+      } catch (e) {
+        // A pipeline that does not compile (e.g. a UDF that fails to load): its message names the path.
+        return { ok: false, problems: [{ path: '', message: (e as Error).message }] };
+      } finally {
+        const { stopIdlePythonHosts } = await import('../../udf/python.ts');
+        await stopIdlePythonHosts();
+      }
+    }),
+  );
 }
 
 export type PublishResult = { ok: true; version: VersionMeta } | { ok: false; problems: Problem[] };

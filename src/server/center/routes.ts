@@ -6,9 +6,11 @@
 //   POST /projects/:name/versions               { files, message?, author? } → 201 { version } |
 //                                               422 { problems: [{ path, message }] }
 //   POST /projects/:name/rollback               { to: N, message? } → 201 { version }
+//   POST /projects/:name/preview                { lines, version? | files?, table? } → the
+//                                               `weir preview --json` report (nothing is stored)
 // Writes need an editor token once tokens exist (src/server/app.ts); the author is the token's name.
 import { type Context, Hono } from 'hono';
-import { diffVersions, publish, rollback } from './center.ts';
+import { diffVersions, previewVersion, publish, rollback, shapeProblems } from './center.ts';
 import type { ConfigStore } from './store.ts';
 
 /** Who sent a request (the token's name), set by the token check. */
@@ -79,6 +81,39 @@ export function centerRoutes(store: ConfigStore): Hono {
       ...(typeof b?.message === 'string' ? { message: b.message } : {}),
     });
     return v ? c.json(v, 201) : notFound(c, `project "${c.req.param('name')}" has no version ${to}`);
+  });
+  app.post('/projects/:name/preview', async (c) => {
+    const b = await body(c);
+    const lines = b?.lines;
+    if (!b || !Array.isArray(lines) || !lines.every((l) => typeof l === 'string') || lines.length > 10_000) {
+      return c.json(
+        {
+          error_code: 400,
+          message: 'send JSON: { "lines": ["...", ...] (up to 10,000), "version": N or "files": {...} }',
+        },
+        400,
+      );
+    }
+    const name = c.req.param('name');
+    let files: unknown = b.files;
+    if (files === undefined) {
+      const at = b.version === undefined ? 'latest' : versionParam(String(b.version));
+      const v = at === undefined ? undefined : store.get(name, at);
+      if (!v) return notFound(c, `project "${name}" has no version ${String(b.version ?? 'yet')}`);
+      files = v.files;
+    } else {
+      const shape = shapeProblems(name, files);
+      if (shape.length > 0)
+        return c.json({ error_code: 422, message: 'the files have problems', problems: shape }, 422);
+    }
+    const result = await previewVersion(
+      files as Record<string, string>,
+      lines as string[],
+      typeof b.table === 'string' ? b.table : undefined,
+    );
+    if (!result.ok)
+      return c.json({ error_code: 422, message: 'the version has problems', problems: result.problems }, 422);
+    return c.json(result.report);
   });
   return app;
 }

@@ -1,13 +1,13 @@
-// `weir preview` without I/O: run every source's pipeline over sample lines and collect, per
-// table, the rows (plain form), the error records and the counters.
+// `weir preview` and the config center's preview, without I/O: run every source's pipeline over
+// sample lines and collect, per table, the rows (plain form), the error records and the counters.
 
-import type { Project } from '../../config/project.ts';
-import type { ErrorRecord } from '../../core/errors.ts';
-import type { RawRecord } from '../../core/record.ts';
-import type { SinkCounters, TableCounters } from '../../metrics/counters.ts';
-import { type Plain, plainRow } from '../../runtime/display.ts';
-import { compilePipeline } from '../../runtime/pipeline.ts';
-import { typeName } from '../../stages/formatter/index.ts';
+import type { Project } from '../config/project.ts';
+import type { ErrorRecord } from '../core/errors.ts';
+import type { RawRecord } from '../core/record.ts';
+import type { SinkCounters, TableCounters } from '../metrics/counters.ts';
+import { typeName } from '../stages/formatter/index.ts';
+import { type Plain, plainRow } from './display.ts';
+import { compilePipeline } from './pipeline.ts';
 
 export interface PreviewError {
   line: number | null;
