@@ -7,10 +7,10 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { previewProject } from '../../src/runtime/preview.ts';
 import { loadProject } from '../../src/config/load.ts';
 import { formatProblem } from '../../src/config/problems.ts';
 import { rawRecordsOf } from '../../src/runtime/lines.ts';
+import { previewProject } from '../../src/runtime/preview.ts';
 
 const CASES = join(import.meta.dirname, 'cases');
 const update = process.env.UPDATE_CASES === '1';
