@@ -1,27 +1,6 @@
 // The CLI side of the config center: requests to `weir serve`'s /projects API, with WEIR_TOKEN as
 // the bearer token when set, and its answers as plain messages.
-import { readdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-
-const CODE_FILES = /\.(py|js|mjs|ts|mts)$/;
-const SKIP_DIRS = new Set(['node_modules', 'warehouse', '__pycache__']);
-
-/** weir.yaml and the project's code files (UDFs and what they import), path → text. */
-export async function projectFiles(dir: string, warehouse: string): Promise<Record<string, string>> {
-  const files: Record<string, string> = { 'weir.yaml': await readFile(join(dir, 'weir.yaml'), 'utf8') };
-  const walk = async (at: string): Promise<void> => {
-    for (const e of await readdir(at, { withFileTypes: true })) {
-      const full = join(at, e.name);
-      if (e.isDirectory()) {
-        if (!e.name.startsWith('.') && !SKIP_DIRS.has(e.name) && full !== warehouse) await walk(full);
-      } else if (e.isFile() && CODE_FILES.test(e.name)) {
-        files[relative(dir, full).split('\\').join('/')] = await readFile(full, 'utf8');
-      }
-    }
-  };
-  await walk(dir);
-  return files;
-}
+export { projectFiles } from '../config/project-files.ts';
 
 export class CenterError extends Error {}
 

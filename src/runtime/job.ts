@@ -69,6 +69,12 @@ export interface WorkerOptions {
   onCheckpoint?: (m: Manifest) => void;
   /** Plain status lines (waiting for a broker, skipped offset commits). */
   log?: (line: string) => void;
+  /**
+   * True once a newer config version is waiting (run.ts watches the project): the worker then
+   * takes a checkpoint and ends, so the run starts it again on the new version from there. Each
+   * record is processed by exactly one version.
+   */
+  configChanged?: () => boolean;
 }
 
 export interface Progress {
@@ -366,6 +372,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
       failForTest(worker, progress.recordsRead, opts.attempt ?? 0);
       if (due()) await input.acknowledge(await exclusive(checkpoint));
       opts.onProgress?.(progress);
+      if (opts.configChanged?.()) break;
       if (!got) {
         if (input.ended()) break;
         await input.idle(opts.signal);

@@ -20,6 +20,7 @@ import { acquireRunLock, type RunLock } from './lock.ts';
 import { isRealtimeJob, type JobPlan, planJobs } from './plan.ts';
 import { assignSplits } from './splits.ts';
 import type { FromWorker, ThreadStart, ToWorker } from './thread-messages.ts';
+import { watchProject } from './watch.ts';
 
 export interface RunOptions {
   follow?: boolean;
@@ -34,6 +35,8 @@ export interface RunOptions {
   untilEnd?: boolean;
   /** Plain status lines (e.g. waiting for a Kafka broker); default: stderr. */
   log?: (line: string) => void;
+  /** Hot update: watch the project's files and switch the workers to a changed, valid version. */
+  watch?: boolean;
 }
 
 /** The share of a realtime job's counters that is its own: its sinks (the tables are counted by the warehouse job). */
@@ -176,14 +179,32 @@ async function runJobs(
   const stopAll = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, stopAll.signal]) : stopAll.signal;
   const workerOpts: RunOptions = { ...opts, signal };
+  // The version workers start on. A worker running an older one checkpoints and ends (job.ts
+  // configChanged); supervise then starts it again on this one, from that checkpoint.
+  const live = { project };
+  const stopWatching = opts.watch
+    ? watchProject(project, {
+        log: opts.log ?? ((line) => console.error(line)),
+        async onVersion(next) {
+          await registerTables(next); // tables and sinks the version adds
+          live.project = next;
+        },
+      })
+    : () => {};
+  /** The project and plan of `job` in the live version. */
+  const current = (job: JobPlan) => ({
+    project: live.project,
+    job: planJobs(live.project).find((j) => j.name === job.name) ?? job,
+  });
 
   const jobs = planJobs(project).map(async (job) => {
     const config = project.config.sources[job.source]!;
     const manifests = await readManifests(root, job.name);
+    /** The version each worker runs, to tell when it should switch. */
+    const runs = new Map<number, Project>();
+    const configChanged = (w: number) => () => runs.get(w) !== undefined && runs.get(w) !== live.project;
     const base = {
-      project,
       source: job.source,
-      job,
       runId,
       follow: Boolean(opts.follow || config.files?.follow),
       batchSize: opts.batchSize ?? 2048,
@@ -201,9 +222,13 @@ async function runJobs(
       ran = Array.from({ length: workers }, (_, i) => kafkaWorkerId + i);
       // A Kafka worker outlives outages: everything but its configuration is retried.
       retriable = (e) => !(e instanceof WorkerSetupError);
-      start = async (worker, attempt) =>
-        runWorker({
+      start = async (worker, attempt) => {
+        const now = current(job);
+        runs.set(worker, now.project);
+        return runWorker({
           ...base,
+          ...now,
+          configChanged: configChanged(worker),
           runId: `${runId}a${attempt}`,
           worker,
           workers,
@@ -215,6 +240,7 @@ async function runJobs(
           onProgress: (p) => opts.onProgress?.(job.name, p),
           ...(opts.log ? { log: opts.log } : {}),
         });
+      };
     } else {
       const listed = await splitsOf(project, job.source);
       const splits = listed.length;
@@ -228,8 +254,12 @@ async function runJobs(
       retriable = (e) => !config.stdin && ['retriable', 'fenced'].includes(failureKind(e));
       start = async (w, attempt) => {
         const now = attempt === 0 ? manifests : await readManifests(root, job.name);
+        const version = current(job);
+        runs.set(w, version.project);
         const data = {
           ...base,
+          ...version,
+          configChanged: configChanged(w),
           positions: mergePositions(now),
           previous: now.find((m) => m.worker === w),
           runId: `${runId}a${attempt}`,
@@ -255,6 +285,7 @@ async function runJobs(
           retriable,
           async () => (await manifestOf(w))?.counters ?? sumCounters([]),
           (attempt) => start(w, attempt),
+          () => !signal.aborted && configChanged(w)(),
         ),
       ),
       stopAll,
@@ -265,7 +296,12 @@ async function runJobs(
       if (!ran.includes(m.worker)) results.push(m.counters);
     return results.map((c) => ownCounters(job, c));
   });
-  const all = (await allOrStop(jobs, stopAll)).flat();
+  let all: Counters[];
+  try {
+    all = (await allOrStop(jobs, stopAll)).flat();
+  } finally {
+    stopWatching();
+  }
   summary.counters = sumCounters(all);
   summary.seconds = (Date.now() - started) / 1000;
   return summary;
@@ -290,13 +326,19 @@ async function supervise(
   retriable: (e: unknown) => boolean,
   committed: () => Promise<Counters>,
   run: (attempt: number) => Promise<Counters>,
+  /** After a worker ended: whether it ended to switch to a newer config version. */
+  switching: () => boolean = () => false,
 ): Promise<Counters> {
   const log = opts.log ?? ((line: string) => console.error(line));
   let delay = 1000;
   for (let attempt = 0; ; attempt++) {
     const began = Date.now();
     try {
-      return await run(attempt);
+      const counters = await run(attempt);
+      if (!switching()) return counters;
+      log(
+        `weir: job ${job.name}, worker ${worker}: checkpointed on the old version; going on with the new one`,
+      );
     } catch (e) {
       if (!retriable(e)) throw e;
       if (Date.now() - began > 60_000) delay = 1000;
@@ -314,13 +356,14 @@ async function supervise(
 }
 
 function runInThread(
-  data: Omit<ThreadStart, 'project'> & { project: Project },
+  input: Omit<ThreadStart, 'project'> & { project: Project; configChanged?: () => boolean },
   registrar: { addPartitions(p: PartitionRef[]): Promise<void> },
   opts: RunOptions,
   signal: AbortSignal,
 ): Promise<Counters> {
   let failure: Extract<FromWorker, { type: 'failed' }> | undefined;
   let counters: Counters | undefined;
+  const { configChanged, ...data } = input;
   const { project } = data;
   const start: ThreadStart = {
     ...data,
@@ -335,6 +378,12 @@ function runInThread(
     const stop = () => send({ type: 'stop' });
     if (signal.aborted) stop();
     else signal.addEventListener('abort', stop, { once: true });
+    // The thread has the config text it started with; it hears of a newer version from here.
+    const watching = setInterval(() => {
+      if (!configChanged?.()) return;
+      send({ type: 'config-changed' });
+      clearInterval(watching);
+    }, 250);
     worker.on('message', async (msg: FromWorker) => {
       if (msg.type === 'partitions') {
         try {
@@ -353,6 +402,7 @@ function runInThread(
     });
     worker.on('error', reject);
     worker.on('exit', (code) => {
+      clearInterval(watching);
       signal.removeEventListener('abort', stop);
       if (failure) reject(failureOfKind(failure.kind, failure.message));
       else if (code === 0 && counters) resolve(counters);

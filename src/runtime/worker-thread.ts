@@ -13,10 +13,12 @@ const port = parentPort!;
 const start = workerData as ThreadStart;
 const send = (msg: FromWorker) => port.postMessage(msg);
 const abort = new AbortController();
+let configChanged = false;
 let nextId = 0;
 const waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'stop') abort.abort();
+  else if (msg.type === 'config-changed') configChanged = true;
   else if (msg.type === 'ack') {
     const w = waiting.get(msg.id);
     waiting.delete(msg.id);
@@ -34,6 +36,7 @@ async function run() {
     ...start,
     project: loaded.project,
     signal: abort.signal,
+    configChanged: () => configChanged,
     catalog: {
       addPartitions(partitions: PartitionRef[]) {
         const id = nextId++;

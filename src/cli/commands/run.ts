@@ -17,6 +17,11 @@ A Kafka source runs until stopped (Ctrl-C or SIGTERM: a final checkpoint is take
 \`weir run\` several times (on one or more machines) to add workers: they share the topic's
 partitions through the consumer group.
 
+Editing weir.yaml or a UDF while it runs applies the change without a restart: the new version
+is validated, and each worker switches to it at its next checkpoint, so every record is processed
+by exactly one version (docs/hot-update.md). A version with problems is refused and logged; the
+run goes on with the one it has.
+
   --follow       keep reading files as they grow (stop with Ctrl-C: a final checkpoint is taken)
   --workers N    worker threads per file source (default: one per core, at most one per file);
                  for a Kafka source: group members in this process (default 1)
@@ -67,6 +72,7 @@ export async function run(args: string[]): Promise<number> {
       ...(workerId === undefined ? {} : { workerId }),
       untilEnd: values['until-end'],
       signal: abort.signal,
+      watch: true,
       onProgress: (source, p) => {
         reads.set(`${source}/${p.worker}`, p.recordsRead);
         if (Date.now() - lastPrint > 5000) {

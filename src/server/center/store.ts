@@ -2,10 +2,10 @@
 // numbered, with author, message and time, in one SQLite file (node:sqlite, built into Node). Several
 // `weir serve` processes may share the file: a publish takes the next number inside a write
 // transaction, so two publishers never get the same one.
-import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { filesHash } from '../../config/project-files.ts';
 
 export interface VersionMeta {
   project: string;
@@ -21,12 +21,6 @@ export interface VersionMeta {
 export interface ProjectVersion extends VersionMeta {
   /** Path in the project folder → text; weir.yaml among them. */
   files: Record<string, string>;
-}
-
-export function filesHash(files: Record<string, string>): string {
-  const h = createHash('sha256');
-  for (const path of Object.keys(files).sort()) h.update(`${path}\0${files[path]}\0`);
-  return h.digest('hex');
 }
 
 interface Row {

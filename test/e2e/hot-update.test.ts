@@ -1,0 +1,110 @@
+// Hot update as a user does it: edit weir.yaml while `weir run --follow` runs. A valid version is
+// taken at a checkpoint, without restarting the process: every record is processed by exactly one
+// version (the lines appended before the edit by the old rules, after it by the new). A broken
+// version is refused and the run goes on; going back to the first text switches back.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { latestManifest } from '../../src/runtime/checkpoint.ts';
+import { CLI, idProject } from './id-project.ts';
+
+const V1 = `warehouse: ./warehouse
+checkpoint: { interval_seconds: 0.3 }
+sources:
+  events: { files: { path: "data/*.log", follow: true } }
+tables:
+  t:
+    source: events
+    parser: { json: {} }
+    drop_when: "id % 2 = 0"
+    schema: { id: BIGINT NOT NULL }
+sinks:
+  t: { table: t, hive: { database: db, format: parquet } }
+`;
+// A filter change and an added nullable column: light changes.
+const V2 = V1.replace('"id % 2 = 0"', '"id % 3 = 0"').replace(
+  '{ id: BIGINT NOT NULL }',
+  '{ id: BIGINT NOT NULL, note: STRING }',
+);
+const BROKEN = V2.replace('parser: { json: {} }', 'parser: { regex: { pattern: "(" } }');
+
+const lines = (from: number, to: number, note: string) =>
+  Array.from({ length: to - from + 1 }, (_, i) => `{"id":${from + i},"note":"${note}"}\n`).join('');
+
+async function until(what: string, ok: () => boolean | Promise<boolean>, output: () => string) {
+  for (const end = Date.now() + 30_000; Date.now() < end; ) {
+    if (await ok()) return;
+    await sleep(100);
+  }
+  assert.fail(`timed out waiting for ${what}:\n${output()}`);
+}
+
+test('weir run --follow takes edited versions at a checkpoint, refuses a broken one, runs on', async () => {
+  const dir = await idProject({ 'data/a.log': lines(1, 10, 'v1') }, V1);
+  const yaml = join(dir, 'weir.yaml');
+  const run = spawn(process.execPath, [CLI, 'run', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  run.stderr.on('data', (d) => (err += d));
+  const output = () => err;
+  const status = () => {
+    const r = spawnSync(process.execPath, [CLI, 'status', dir, '--json'], { encoding: 'utf8' });
+    return r.status === 0 ? JSON.parse(r.stdout) : undefined;
+  };
+  // The worker's last manifest (weir status cannot load a broken weir.yaml).
+  const manifest = () => latestManifest(join(dir, 'warehouse', '_weir', 'checkpoints'), 'events', 0);
+  const readUpTo = (n: number) => async () =>
+    (await manifest().catch(() => undefined))?.counters.recordsRead === n;
+  try {
+    await until('the first lines', readUpTo(10), output);
+    const v1 = (await manifest())!.configVersion;
+
+    await writeFile(yaml, V2);
+    await until('the switch to the new version', () => /going on with the new one/.test(err), output);
+    await appendFile(join(dir, 'data', 'a.log'), lines(11, 20, 'v2'));
+    await until('the lines after the switch', readUpTo(20), output);
+    const v2 = (await manifest())!.configVersion;
+    assert.notEqual(v2, v1, 'the manifest says which version committed');
+
+    await writeFile(yaml, BROKEN);
+    await until('the refusal', () => /the changed project was refused; running on version/.test(err), output);
+    assert.match(err, /tables\.t\.parser\.regex\.pattern: the regex does not compile/);
+    await appendFile(join(dir, 'data', 'a.log'), lines(21, 30, 'v2'));
+    await until('the lines after the refusal', readUpTo(30), output);
+
+    await writeFile(yaml, V1); // back to the first version
+    await until(
+      'the switch back',
+      () => (err.match(/going on with the new one/g) ?? []).length === 2,
+      output,
+    );
+    await appendFile(join(dir, 'data', 'a.log'), lines(31, 40, 'v1'));
+    await until('the lines after the switch back', readUpTo(40), output);
+    assert.equal((await manifest())!.configVersion, v1);
+    assert.equal(run.exitCode, null, `the run never stopped:\n${err}`);
+  } finally {
+    run.kill('SIGTERM');
+  }
+  assert.equal(await new Promise((done) => run.once('exit', done)), 0, err);
+
+  // Each line by exactly one version: 1-10 and 31-40 drop even ids; 11-30 drop multiples of 3
+  // and keep the note (the column the version added).
+  const sql = spawnSync(process.execPath, [CLI, 'sql', dir, 'SELECT id FROM db.t ORDER BY id', '--json'], {
+    encoding: 'utf8',
+  });
+  assert.equal(sql.status, 0, sql.stderr);
+  const ids = sql.stdout
+    .trim()
+    .split('\n')
+    .map((l) => Number(JSON.parse(l).id));
+  const want = [
+    ...[1, 3, 5, 7, 9],
+    ...Array.from({ length: 20 }, (_, i) => 11 + i).filter((id) => id % 3 !== 0),
+    ...[31, 33, 35, 37, 39],
+  ];
+  assert.deepEqual(ids, want);
+  const c = status()!.counters.tables.t;
+  assert.deepEqual([c.recordsIn, c.recordsOut, c.recordsDropped], [40, want.length, 40 - want.length]);
+});
