@@ -54,12 +54,13 @@ export function watchProject(initial: Project, opts: WatchOptions): () => void {
         );
         return;
       }
+      await opts.onVersion(loaded.project);
+      running = loaded.project;
       opts.log(
         `weir: version ${loaded.project.version} validated; the workers switch to it at their next checkpoint`,
       );
-      running = loaded.project;
-      await opts.onVersion(loaded.project);
     } catch (e) {
+      seen = 'failed'; // looked at again next time
       opts.log(`weir: could not check the project for changes: ${(e as Error).message}`);
     } finally {
       busy = false;

@@ -108,3 +108,61 @@ test('weir run --follow takes edited versions at a checkpoint, refuses a broken 
   const c = status()!.counters.tables.t;
   assert.deepEqual([c.recordsIn, c.recordsOut, c.recordsDropped], [40, want.length, 40 - want.length]);
 });
+
+test('SIGKILL right after a switch: the restart resumes exactly once, on the new version', async () => {
+  const dir = await idProject({ 'data/a.log': lines(1, 10, 'v1') }, V1);
+  const manifest = () => latestManifest(join(dir, 'warehouse', '_weir', 'checkpoints'), 'events', 0);
+  const readUpTo = (n: number) => async () =>
+    (await manifest().catch(() => undefined))?.counters.recordsRead === n;
+  const start = () => {
+    const p = spawn(process.execPath, [CLI, 'run', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const state = { err: '' };
+    p.stderr.on('data', (d) => (state.err += d));
+    return {
+      p,
+      state,
+      exited: new Promise((done) => p.once('exit', (code, signal) => done(code ?? signal))),
+    };
+  };
+  const first = start();
+  let v1: string | undefined;
+  try {
+    await until('the first lines', readUpTo(10), () => first.state.err);
+    v1 = (await manifest())!.configVersion;
+    await writeFile(join(dir, 'weir.yaml'), V2);
+    await until(
+      'the switch',
+      () => /going on with the new one/.test(first.state.err),
+      () => first.state.err,
+    );
+    await appendFile(join(dir, 'data', 'a.log'), lines(11, 20, 'v2'));
+  } finally {
+    first.p.kill('SIGKILL');
+  }
+  assert.equal(await first.exited, 'SIGKILL');
+  const second = start();
+  try {
+    await until('the lines after the restart', readUpTo(20), () => second.state.err);
+    assert.notEqual((await manifest())!.configVersion, v1, 'committed by the new version');
+  } finally {
+    second.p.kill('SIGTERM');
+  }
+  assert.equal(await second.exited, 0, second.state.err);
+  const sql = spawnSync(
+    process.execPath,
+    [CLI, 'sql', dir, 'SELECT id, note FROM db.t ORDER BY id', '--json'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(sql.status, 0, sql.stderr);
+  const rows = sql.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  const want = [
+    ...[1, 3, 5, 7, 9].map((id) => ({ id, note: null })),
+    ...[11, 13, 14, 16, 17, 19, 20].map((id) => ({ id, note: 'v2' })),
+  ];
+  assert.deepEqual(rows, want);
+});
