@@ -7,7 +7,7 @@ export class CenterError extends Error {}
 /** A request to the center; resolves with the parsed JSON (or text) of a 2xx answer. */
 export async function centerRequest(
   url: string,
-  init: { method?: string; body?: unknown } = {},
+  init: { method?: string; body?: unknown; signal?: AbortSignal } = {},
 ): Promise<unknown> {
   const token = process.env.WEIR_TOKEN;
   let res: Response;
@@ -19,8 +19,10 @@ export async function centerRequest(
         ...(token ? { authorization: `Bearer ${token}` } : {}),
       },
       ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+      ...(init.signal ? { signal: init.signal } : {}),
     });
   } catch (e) {
+    if (init.signal?.aborted) throw e;
     throw new CenterError(`cannot reach ${url}: ${(e as Error).cause ?? (e as Error).message}`);
   }
   const text = await res.text();

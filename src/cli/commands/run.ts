@@ -4,10 +4,12 @@ import { explainError } from '../../runtime/io-errors.ts';
 import { RunLockedError } from '../../runtime/lock.ts';
 import { runProject } from '../../runtime/run.ts';
 import { parseCommandArgs } from '../args.ts';
+import { CenterError } from '../center-client.ts';
+import { followCenter, syncFromCenter } from '../follow-center.ts';
 import { loadOrReport } from '../load.ts';
 import { printSummary } from '../summary.ts';
 
-const HELP = `Usage: weir run <dir> [--follow] [--workers N] [--worker-id N] [--until-end] [--json]
+const HELP = `Usage: weir run <dir> [--from <url>/projects/<name>] [--follow] [--workers N] [--worker-id N] [--until-end] [--json]
 
 Runs the project in <dir>: one job per source, every table of a source sharing one read,
 splits (files) spread over worker threads. Rows become visible in the warehouse at each
@@ -22,6 +24,9 @@ is validated, and each worker switches to it at its next checkpoint, so every re
 by exactly one version (docs/hot-update.md). A version with problems is refused and logged; the
 run goes on with the one it has.
 
+  --from URL     run a project of a config center (weir serve): its latest version is written
+                 into <dir>, and each version published later, which the run then switches to
+                 (docs/config-center.md)
   --follow       keep reading files as they grow (stop with Ctrl-C: a final checkpoint is taken)
   --workers N    worker threads per file source (default: one per core, at most one per file);
                  for a Kafka source: group members in this process (default 1)
@@ -37,9 +42,29 @@ export async function run(args: string[]): Promise<number> {
     'worker-id': { type: 'string' },
     'until-end': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    from: { type: 'string' },
   });
   if (!parsed.ok) return parsed.code;
   const { values, positionals } = parsed;
+  let stopFollowing = () => {};
+  if (values.from !== undefined) {
+    const dir = positionals[0];
+    if (!dir) {
+      console.error(
+        'weir run: --from needs a folder to keep the project in, e.g. weir run --from <url> work/game',
+      );
+      return 2;
+    }
+    try {
+      const version = await syncFromCenter(values.from, dir);
+      console.error(`weir run: version ${version} of ${values.from} in ${dir}`);
+    } catch (e) {
+      if (!(e instanceof CenterError)) throw e;
+      console.error(`weir run: --from ${values.from}: ${e.message}`);
+      return 1;
+    }
+    stopFollowing = followCenter(values.from, dir, (line) => console.error(line));
+  }
   const project = await loadOrReport(positionals[0], 'run');
   if (project)
     for (const w of await projectWarnings(project)) console.error(`weir run: warning: ${formatProblem(w)}`);
@@ -102,6 +127,7 @@ export async function run(args: string[]): Promise<number> {
     );
     return 1;
   } finally {
+    stopFollowing();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }

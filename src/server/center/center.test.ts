@@ -176,3 +176,20 @@ test('preview a stored version or candidate files on sample lines: rows and erro
   const broken = await call('POST', '/projects/game/preview', { lines, files: { 'weir.yaml': 'tables: [' } });
   assert.equal(broken.status, 422);
 });
+
+test('a long-poll for the latest version answers when a newer one is published, or 204 after its wait', async () => {
+  const call = await app();
+  const files = { 'weir.yaml': YAML('"log":"login"'), 'udf/level.py': UDF };
+  assert.equal((await call('POST', '/projects/game/versions', { files })).status, 201);
+  const t0 = Date.now();
+  const idle = await call('GET', '/projects/game/versions/latest?after=1&wait=1');
+  assert.equal(idle.status, 204);
+  assert.ok(Date.now() - t0 >= 900, 'held for its wait');
+  const ahead = await call('GET', '/projects/game/versions/latest?after=0&wait=30');
+  assert.equal([ahead.status, ahead.json.version].join(), '200,1', 'a newer one is answered at once');
+  const waiting = call('GET', '/projects/game/versions/latest?after=1&wait=30');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal((await call('POST', '/projects/game/versions', { files, message: 'two' })).status, 201);
+  const got = await waiting;
+  assert.equal([got.status, got.json.version, got.json.message].join(), '200,2,two');
+});

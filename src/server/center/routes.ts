@@ -2,6 +2,9 @@
 //   GET  /projects                              [{ name, latest }]
 //   GET  /projects/:name/versions               every version's author, message, time, hash
 //   GET  /projects/:name/versions/:n|latest     a version with its files
+//   GET  /projects/:name/versions/latest?after=N&wait=S
+//                                               long-poll: answers once a version newer than N
+//                                               exists, or 204 after S seconds (at most 60)
 //   GET  /projects/:name/diff?from=N&to=M       a unified diff (text/plain)
 //   POST /projects/:name/versions               { files, message?, author? } → 201 { version } |
 //                                               422 { problems: [{ path, message }] }
@@ -9,6 +12,7 @@
 //   POST /projects/:name/preview                { lines, version? | files?, table? } → the
 //                                               `weir preview --json` report (nothing is stored)
 // Writes need an editor token once tokens exist (src/server/app.ts); the author is the token's name.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Context, Hono } from 'hono';
 import { diffVersions, previewVersion, publish, rollback, shapeProblems } from './center.ts';
 import type { ConfigStore } from './store.ts';
@@ -42,9 +46,18 @@ export function centerRoutes(store: ConfigStore): Hono {
     const versions = store.versions(c.req.param('name'));
     return versions.length === 0 ? notFound(c, `no project "${c.req.param('name')}"`) : c.json(versions);
   });
-  app.get('/projects/:name/versions/:version', (c) => {
+  app.get('/projects/:name/versions/:version', async (c) => {
     const name = c.req.param('name');
     const at = versionParam(c.req.param('version'));
+    const after = Number(c.req.query('after'));
+    if (at === 'latest' && Number.isInteger(after) && after >= 0 && store.latestNumber(name) <= after) {
+      // The store is polled, not told: several servers may share its file.
+      const wait = Math.min(Math.max(Number(c.req.query('wait')) || 0, 0), 60) * 1000;
+      for (const end = Date.now() + wait; ; await sleep(200)) {
+        if (Date.now() >= end || c.req.raw.signal.aborted) return c.body(null, 204);
+        if (store.latestNumber(name) > after) break;
+      }
+    }
     const v = at === undefined ? undefined : store.get(name, at);
     return v ? c.json(v) : notFound(c, `project "${name}" has no version ${c.req.param('version')}`);
   });

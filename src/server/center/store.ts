@@ -79,6 +79,14 @@ export class ConfigStore {
     return rows.map(meta);
   }
 
+  /** The latest version's number (0 when there is none): cheap enough to poll. */
+  latestNumber(project: string): number {
+    const row = this.#db
+      .prepare('SELECT coalesce(max(version), 0) AS latest FROM versions WHERE project = ?')
+      .get(project) as { latest: number };
+    return Number(row.latest);
+  }
+
   /** A version by number, or the latest; undefined when there is none. */
   get(project: string, version: number | 'latest'): ProjectVersion | undefined {
     const row = (version === 'latest'

@@ -1,0 +1,92 @@
+// `weir run --from <url>/projects/<name> <dir>`: the project's latest version from the config
+// center is written into <dir>, and every newer version after it. The run's own watcher
+// (src/runtime/watch.ts) then validates and switches to it, as for a local edit, so processes on
+// several machines following one center converge on its latest version.
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CenterError, centerRequest } from './center-client.ts';
+
+interface Version {
+  version: number;
+  files: Record<string, string>;
+}
+
+/** Which files came from the center (so a file a newer version drops is removed). */
+const MARK = '.weir-center.json';
+
+async function written(dir: string): Promise<{ version: number; files: string[] }> {
+  try {
+    return JSON.parse(await readFile(join(dir, MARK), 'utf8'));
+  } catch {
+    return { version: 0, files: [] };
+  }
+}
+
+/** Writes `v` into dir (files inside dir only); resolves with its number. */
+async function write(dir: string, v: Version): Promise<number> {
+  const before = await written(dir);
+  for (const [path, text] of Object.entries(v.files)) {
+    const target = resolve(dir, path);
+    if (!target.startsWith(`${resolve(dir)}/`))
+      throw new CenterError(`version ${v.version}: ${path} is outside ${dir}`);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, text);
+  }
+  for (const path of before.files) if (!(path in v.files)) await rm(resolve(dir, path), { force: true });
+  await writeFile(join(dir, MARK), JSON.stringify({ version: v.version, files: Object.keys(v.files) }));
+  return v.version;
+}
+
+/**
+ * Writes the latest version into dir when it is newer than what dir has; its number. With
+ * `waitSeconds`, the center holds the request until there is a newer one (long-poll).
+ */
+export async function syncFromCenter(
+  projectUrl: string,
+  dir: string,
+  waitSeconds = 0,
+  signal?: AbortSignal,
+): Promise<number> {
+  await mkdir(dir, { recursive: true });
+  const have = (await written(dir)).version;
+  const query = waitSeconds > 0 ? `?after=${have}&wait=${waitSeconds}` : '';
+  const answer = await centerRequest(`${projectUrl.replace(/\/+$/, '')}/versions/latest${query}`, {
+    ...(signal ? { signal } : {}),
+  });
+  if (typeof answer !== 'object' || answer === null) return have; // 204: nothing newer in time
+  const v = answer as Version;
+  return v.version === have ? have : write(dir, v);
+}
+
+/**
+ * Long-polls the center and writes each newer version into dir, reconnecting with a growing pause
+ * (1 s … 30 s) while the center is away; returns stop().
+ */
+export function followCenter(projectUrl: string, dir: string, log: (line: string) => void): () => void {
+  const stop = new AbortController();
+  void (async () => {
+    let pause = 1000;
+    let lastError = '';
+    while (!stop.signal.aborted) {
+      try {
+        const before = (await written(dir)).version;
+        const now = await syncFromCenter(projectUrl, dir, 30, stop.signal);
+        if (now !== before) log(`weir: version ${now} of ${projectUrl} written to ${dir}`);
+        if (lastError) log(`weir: following ${projectUrl} again`);
+        lastError = '';
+        pause = 1000;
+      } catch (e) {
+        if (stop.signal.aborted) return;
+        // The center being away is no reason to stop: the run goes on with what it has.
+        const why = (e as Error).message;
+        if (why !== lastError)
+          log(`weir: cannot follow ${projectUrl} (going on with what the run has, trying again): ${why}`);
+        lastError = why;
+        await sleep(pause, undefined, { signal: stop.signal }).catch(() => {});
+        pause = Math.min(pause * 2, 30_000);
+      }
+    }
+  })();
+  return () => stop.abort();
+}
