@@ -2,9 +2,10 @@
 // center is written into <dir>, and every newer version after it. The run's own watcher
 // (src/runtime/watch.ts) then validates and switches to it, as for a local edit, so processes on
 // several machines following one center converge on its latest version.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { writeFileAtomic } from '../core/fs.ts';
 import { CenterError, centerRequest } from './center-client.ts';
 
 interface Version {
@@ -23,18 +24,24 @@ async function written(dir: string): Promise<{ version: number; files: string[] 
   }
 }
 
-/** Writes `v` into dir (files inside dir only); resolves with its number. */
+/**
+ * Writes `v` into dir (files inside dir only); resolves with its number. Each file is replaced
+ * whole, and weir.yaml last, so the run's watcher never reads a half-written file.
+ */
 async function write(dir: string, v: Version): Promise<number> {
   const before = await written(dir);
-  for (const [path, text] of Object.entries(v.files)) {
+  const files = Object.entries(v.files).sort(
+    ([a], [b]) => Number(a === 'weir.yaml') - Number(b === 'weir.yaml'),
+  );
+  for (const [path, text] of files) {
     const target = resolve(dir, path);
     if (!target.startsWith(`${resolve(dir)}/`))
       throw new CenterError(`version ${v.version}: ${path} is outside ${dir}`);
     await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, text);
+    await writeFileAtomic(target, text);
   }
   for (const path of before.files) if (!(path in v.files)) await rm(resolve(dir, path), { force: true });
-  await writeFile(join(dir, MARK), JSON.stringify({ version: v.version, files: Object.keys(v.files) }));
+  await writeFileAtomic(join(dir, MARK), JSON.stringify({ version: v.version, files: Object.keys(v.files) }));
   return v.version;
 }
 
