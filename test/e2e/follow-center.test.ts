@@ -9,21 +9,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { latestManifest } from '../../src/runtime/checkpoint.ts';
-import { CLI, idProject } from './id-project.ts';
+import { CLI, followIdConfig, idProject } from './id-project.ts';
 
-const V1 = `warehouse: ./warehouse
-checkpoint: { interval_seconds: 0.3 }
-sources:
-  events: { files: { path: "data/*.log", follow: true } }
-tables:
-  t:
-    source: events
-    parser: { json: {} }
-    drop_when: "id % 2 = 0"
-    schema: { id: BIGINT NOT NULL }
-sinks:
-  t: { table: t, hive: { database: db, format: parquet } }
-`;
+const V1 = followIdConfig;
 const V2 = V1.replace('"id % 2 = 0"', '"id % 3 = 0"');
 const V3 = V1.replace('"id % 2 = 0"', '"id % 5 = 0"');
 const lines = (from: number, to: number) =>

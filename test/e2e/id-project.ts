@@ -58,3 +58,18 @@ export async function idRows(dir: string): Promise<{ n: number; distinct: number
     conn.closeSync();
   }
 }
+
+/** A follow-mode file project over data/*.log that drops even ids: the first version of the hot-update tests. */
+export const followIdConfig = `warehouse: ./warehouse
+checkpoint: { interval_seconds: 0.3 }
+sources:
+  events: { files: { path: "data/*.log", follow: true } }
+tables:
+  t:
+    source: events
+    parser: { json: {} }
+    drop_when: "id % 2 = 0"
+    schema: { id: BIGINT NOT NULL }
+sinks:
+  t: { table: t, hive: { database: db, format: parquet } }
+`;
