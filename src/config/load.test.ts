@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadProject, loadProjectFromText } from './load.ts';
 import { formatPath } from './problems.ts';
 import type { Project } from './project.ts';
-import { configHash, hiveTarget, sinkColumns } from './resolve.ts';
+import { versionLabel } from './project-files.ts';
+import { hiveTarget, sinkColumns } from './resolve.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'weir-load-'));
 
@@ -50,8 +52,30 @@ test('version: the configured label, else a short hash of the text', async () =>
   assert.equal((await load(`version: v7\n${MINIMAL}`)).version, 'v7');
   const hashed = await load(MINIMAL);
   assert.match(hashed.version, /^[0-9a-f]{12}$/);
-  assert.equal(hashed.version, configHash(MINIMAL));
+  assert.equal(hashed.version, versionLabel({ 'weir.yaml': MINIMAL }));
   assert.notEqual((await load(`${MINIMAL}# changed\n`)).version, hashed.version);
+});
+
+test('version of a project folder: a hash of weir.yaml and its code files, so a UDF-only change is a new version', async () => {
+  const at = await mkdtemp(join(tmpdir(), 'weir-version-'));
+  try {
+    await writeFile(join(at, 'weir.yaml'), MINIMAL);
+    await writeFile(join(at, 'udf.py'), 'def f(x):\n    return x\n');
+    const before = await loadProject(at);
+    assert.ok(before.ok);
+    await writeFile(join(at, 'udf.py'), 'def f(x):\n    return x + 1\n');
+    const after = await loadProject(at);
+    assert.ok(after.ok);
+    assert.match(after.project.version, /^[0-9a-f]{12}$/);
+    assert.notEqual(after.project.version, before.project.version);
+    // The label the center gives the same files (its sha256 starts with it).
+    assert.equal(
+      after.project.version,
+      versionLabel({ 'weir.yaml': MINIMAL, 'udf.py': 'def f(x):\n    return x + 1\n' }),
+    );
+  } finally {
+    await rm(at, { recursive: true, force: true });
+  }
 });
 
 test('columns: declaration order, from defaults to the name, formats always a list', async () => {

@@ -6,6 +6,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { Project as ProjectSchema } from './model.ts';
 import { formatPath, type Problem, zodProblems } from './problems.ts';
 import type { Project } from './project.ts';
+import { codeFiles, versionLabel } from './project-files.ts';
 import { resolveColumn, resolveProject } from './resolve.ts';
 import { validateProject } from './validate.ts';
 
@@ -19,6 +20,8 @@ export interface LoadOptions {
    * (`weir validate`; starting the interpreter takes a second or more, so other commands skip it).
    */
   deep?: boolean;
+  /** The version label when weir.yaml names none (default: versionLabel of weir.yaml alone). */
+  version?: string;
 }
 
 export const CONFIG_FILE = 'weir.yaml';
@@ -38,7 +41,13 @@ export async function loadProject(dir: string, opts: LoadOptions = {}): Promise<
     if (code === 'ENOENT') return fail('', `no ${CONFIG_FILE} in ${abs}`);
     return fail(CONFIG_FILE, `cannot read: ${(err as Error).message}`);
   }
-  return loadProjectFromText(text, abs, opts);
+  const loaded = await loadProjectFromText(text, abs, opts);
+  // The label covers the code files too: a UDF-only change is a new version.
+  if (loaded.ok && loaded.project.config.version === undefined && opts.version === undefined) {
+    const code = await codeFiles(abs, loaded.project.warehouse).catch(() => ({}));
+    loaded.project.version = versionLabel({ [CONFIG_FILE]: text, ...code });
+  }
+  return loaded;
 }
 
 /** Checks weir.yaml text as if it were in `dir` (UDF paths and the warehouse resolve against `dir`). */
@@ -78,7 +87,7 @@ export async function loadProjectFromText(
     return { ok: false, problems: [...problems, ...rawTypeProblems(input, problems)] };
   }
   const problems: Problem[] = [];
-  const project = resolveProject(parsed.data, text, dir, problems);
+  const project = resolveProject(parsed.data, text, dir, problems, opts.version);
   await validateProject(project, problems, opts);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, project };
 }

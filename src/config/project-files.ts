@@ -9,7 +9,15 @@ const SKIP_DIRS = new Set(['node_modules', 'warehouse', '__pycache__']);
 
 /** weir.yaml and every .py/.js/.mjs/.ts/.mts file, outside node_modules, the warehouse and hidden folders. */
 export async function projectFiles(dir: string, warehouse: string): Promise<Record<string, string>> {
-  const files: Record<string, string> = { 'weir.yaml': await readFile(join(dir, 'weir.yaml'), 'utf8') };
+  return {
+    'weir.yaml': await readFile(join(dir, 'weir.yaml'), 'utf8'),
+    ...(await codeFiles(dir, warehouse)),
+  };
+}
+
+/** The code files of projectFiles (without weir.yaml). */
+export async function codeFiles(dir: string, warehouse: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
   const walk = async (at: string): Promise<void> => {
     for (const e of await readdir(at, { withFileTypes: true })) {
       const full = join(at, e.name);
@@ -29,4 +37,9 @@ export function filesHash(files: Record<string, string>): string {
   const h = createHash('sha256');
   for (const path of Object.keys(files).sort()) h.update(`${path}\0${files[path]}\0`);
   return h.digest('hex');
+}
+
+/** The version label of a project that names none: the start of filesHash, so a UDF-only change is a new version too. */
+export function versionLabel(files: Record<string, string>): string {
+  return filesHash(files).slice(0, 12);
 }

@@ -1,5 +1,4 @@
 // From a shape-valid config to a Project: parsed columns, absolute paths, the config version.
-import { createHash } from 'node:crypto';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Column } from '../core/types.ts';
 import { parseColumnType } from '../types/index.ts';
@@ -7,6 +6,9 @@ import { defaultValue } from './defaults.ts';
 import type { ColumnConfig, HiveSinkConfig, ProjectConfig } from './model.ts';
 import { formatPath, type Problem } from './problems.ts';
 import type { Project, ResolvedSink, ResolvedTable } from './project.ts';
+import { versionLabel } from './project-files.ts';
+
+const CONFIG_FILE_NAME = 'weir.yaml';
 
 /** Builds the Project; column type problems are added to `problems` (such columns are left out). */
 export function resolveProject(
@@ -14,6 +16,8 @@ export function resolveProject(
   text: string,
   dir: string,
   problems: Problem[],
+  /** The label when the config names no `version` (default: versionLabel of weir.yaml alone). */
+  label?: string,
 ): Project {
   const absDir = resolve(dir);
   const tables: ResolvedTable[] = Object.entries(config.tables).map(([name, tableConfig]) => ({
@@ -31,17 +35,12 @@ export function resolveProject(
   return {
     dir: absDir,
     config,
-    version: config.version ?? configHash(text),
+    version: config.version ?? label ?? versionLabel({ [CONFIG_FILE_NAME]: text }),
     text,
     warehouse: resolvePath(absDir, config.warehouse),
     tables,
     sinks,
   };
-}
-
-/** A short sha256 of the weir.yaml text: the config version when none is given. */
-export function configHash(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 12);
 }
 
 /** A project-relative path made absolute; URIs (hdfs://, s3://, file://) are kept as they are. */

@@ -28,7 +28,9 @@ port.on('message', (msg: ToWorker) => {
 });
 
 async function run() {
-  const loaded = await loadProjectFromText(start.project.text, start.project.dir);
+  const loaded = await loadProjectFromText(start.project.text, start.project.dir, {
+    version: start.project.version,
+  });
   if (!loaded.ok) {
     throw new WorkerSetupError(loaded.problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
   }

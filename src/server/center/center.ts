@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { loadProjectFromText } from '../../config/load.ts';
 import type { Problem } from '../../config/problems.ts';
+import { versionLabel } from '../../config/project-files.ts';
 import { serializer } from '../../core/serial.ts';
 import { rawRecordsOf } from '../../runtime/lines.ts';
 import { type PreviewReport, previewProject } from '../../runtime/preview.ts';
@@ -76,7 +77,10 @@ async function inFolder<T>(files: Record<string, string>, use: (dir: string) => 
 
 function validateFiles(files: Record<string, string>): Promise<Problem[]> {
   return inFolder(files, async (dir) => {
-    const loaded = await loadProjectFromText(files[CONFIG_FILE]!, dir, { deep: true });
+    const loaded = await loadProjectFromText(files[CONFIG_FILE]!, dir, {
+      deep: true,
+      version: versionLabel(files),
+    });
     return loaded.ok ? [] : loaded.problems;
   });
 }
@@ -94,7 +98,7 @@ export function previewVersion(
 ): Promise<PreviewResult> {
   return oneAtATime(() =>
     inFolder(files, async (dir) => {
-      const loaded = await loadProjectFromText(files[CONFIG_FILE]!, dir);
+      const loaded = await loadProjectFromText(files[CONFIG_FILE]!, dir, { version: versionLabel(files) });
       if (!loaded.ok) return { ok: false, problems: loaded.problems };
       const bytes = new TextEncoder().encode(lines.map((l) => `${l}\n`).join(''));
       try {
