@@ -31,6 +31,12 @@ export interface Manifest {
   fenced?: boolean;
   fencedBelow?: number;
   configVersion: string;
+  /** When the worker began running `configVersion` (hot update); absent in older manifests. */
+  versionSince?: number;
+  /** The source positions the worker began `configVersion` at: records before them were processed by an older version. */
+  versionFrom?: Record<string, { offset: number; line: number }>;
+  /** The last version this worker could not take, while it runs on `configVersion`. */
+  refused?: { version: string; message: string; time: number };
   time: number;
   /** split → next position to read (files: byte offset and lines consumed; Kafka: next offset). */
   positions: Record<string, { offset: number; line: number }>;

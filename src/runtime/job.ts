@@ -16,7 +16,7 @@
 // partitions are given up.
 import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Project } from '../config/project.ts';
+import type { Project, ResolvedSink } from '../config/project.ts';
 import type { SplitPosition } from '../connectors/files/source.ts';
 import type { ErrorRecord, StageError } from '../core/errors.ts';
 import { FencedError, WorkerSetupError } from '../core/job-errors.ts';
@@ -70,11 +70,22 @@ export interface WorkerOptions {
   /** Plain status lines (waiting for a broker, skipped offset commits). */
   log?: (line: string) => void;
   /**
-   * True once a newer config version is waiting (run.ts watches the project): the worker then
-   * takes a checkpoint and ends, so the run starts it again on the new version from there. Each
-   * record is processed by exactly one version.
+   * Hot update: a newer config version waiting for this worker, if any (run.ts watches the
+   * project; each version is offered once). The worker takes a checkpoint on the version it runs,
+   * then goes on with the new one in place: same source reader, same consumer-group membership.
+   * Each record is processed by exactly one version. A version whose pipeline or writers cannot be
+   * built is refused: the worker runs on, and its manifests say so.
    */
-  configChanged?: () => boolean;
+  nextVersion?: () => { project: Project; job: JobPlan } | undefined;
+  /** Hot update: the last version the run refused before offering it (run.ts, watch.ts). */
+  refusedByRun?: () => RefusedVersion | undefined;
+}
+
+/** A version this worker could not take, as its manifests carry it (weir status shows it). */
+export interface RefusedVersion {
+  version: string;
+  message: string;
+  time: number;
 }
 
 export interface Progress {
@@ -123,8 +134,53 @@ interface Processed {
   result: BatchResult;
 }
 
+/** What one config version gives a worker: its plan, its pipeline and its sinks' writers. */
+interface Version {
+  project: Project;
+  job: JobPlan;
+  jobSinks: ResolvedSink[];
+  pipeline: Pipeline;
+  /** Every writer, the error store's last: each goes through every checkpoint. */
+  writers: SinkWriter[];
+  errorStore: SinkWriter | undefined;
+  writerOf: Map<string, SinkWriter>;
+}
+
+type WriterContext = Omit<Parameters<typeof createSinkWriters>[1], 'project' | 'job'>;
+
+async function compile(project: Project, job: JobPlan): Promise<Pipeline> {
+  try {
+    return await compilePipeline(project, job.source, { sinks: (s) => job.sinks.includes(s.name) });
+  } catch (e) {
+    throw new WorkerSetupError((e as Error).message, { cause: e });
+  }
+}
+
+/** The writers of `job`'s sinks in `project`, under file names starting with `context.filePrefix`. */
+async function openWriters(
+  project: Project,
+  job: JobPlan,
+  pipeline: Pipeline,
+  context: WriterContext,
+  make: typeof createSinkWriters,
+): Promise<Version> {
+  const jobSinks = project.sinks.filter((s) => job.sinks.includes(s.name));
+  let built: Awaited<ReturnType<typeof createSinkWriters>>;
+  try {
+    built = await make(jobSinks, { ...context, project, job }, { errors: job.errors });
+  } catch (e) {
+    throw new WorkerSetupError((e as Error).message, { cause: e });
+  }
+  const { errorStore } = built;
+  const writerOf = new Map<string, SinkWriter>();
+  for (const w of built.sinks) for (const sink of w.sinks) writerOf.set(sink, w);
+  const writers = errorStore ? [...built.sinks, errorStore] : built.sinks;
+  return { project, job, jobSinks, pipeline, writers, errorStore, writerOf };
+}
+
 export async function runWorker(opts: WorkerOptions): Promise<Counters> {
-  const { project, source, worker, workers } = opts;
+  const { source, worker, workers } = opts;
+  const project = opts.project;
   const job = opts.job ?? planJobs(project).find((j) => j.source === source)!;
   const sourceConfig = project.config.sources[source]!;
   const log = opts.log ?? ((line: string) => console.error(line));
@@ -133,16 +189,26 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
   // Positions of every split this worker ever checkpointed: a split given up in a rebalance keeps
   // its last position here, so the next owner finds it even when the offset commit failed.
   let positions: Manifest['positions'] = { ...(opts.previous?.positions ?? {}) };
-  const prefix = `part-${opts.runId}-w${worker}-`;
-  // Batches and rebalance checkpoints never interleave.
+  // Writers of each version take new file names: a switch never reuses a name of the one before.
+  let switches = 0;
+  const filePrefix = () => `part-${opts.runId}${switches > 0 ? `s${switches}` : ''}-w${worker}-`;
+  const makeWriters = opts.sinkWriters ?? createSinkWriters;
+  const context = (): WriterContext => ({ worker, filePrefix: filePrefix(), catalog: opts.catalog, log });
+  // Batches, rebalance checkpoints and version switches never interleave.
   const exclusive = serializer();
+  // Since when, and from which source positions on, the worker runs its version (a restart on
+  // the same version keeps them; the first checkpoint of a version is its switch point).
+  const sameVersion = opts.previous?.configVersion === project.version;
+  let versionSince = sameVersion ? (opts.previous!.versionSince ?? Date.now()) : Date.now();
+  let versionFrom: Manifest['positions'] = sameVersion
+    ? (opts.previous!.versionFrom ?? {})
+    : { ...positions };
+  /** Time of the refusal the last manifest carries (0: none). */
+  let writtenRefusal = 0;
+  /** The last version this worker refused. */
+  let refusal: RefusedVersion | undefined = sameVersion ? opts.previous!.refused : undefined;
 
-  let pipeline: Pipeline;
-  try {
-    pipeline = await compilePipeline(project, source, { sinks: (s) => job.sinks.includes(s.name) });
-  } catch (e) {
-    throw new WorkerSetupError((e as Error).message, { cause: e });
-  }
+  const pipeline = await compile(project, job);
   // Raw records of the batch in flight, for error records of rows a sink could not take.
   let inFlight: RawRecord[] = [];
   const sinkErrors: ErrorRecord[] = [];
@@ -156,33 +222,24 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     sinkErrors.push({
       code: error.code,
       stage: 'loader',
-      table: project.sinks.find((s) => s.name === sink)?.config.table ?? null,
+      table: v.project.sinks.find((s) => s.name === sink)?.config.table ?? null,
       raw: raw?.bytes ?? new Uint8Array(0),
       errorClass: error.errorClass,
       message: error.message,
       ...(error.field === undefined ? {} : { field: error.field }),
       position: origin,
-      configVersion: project.version,
+      configVersion: v.project.version,
       time: Date.now(),
     });
   };
-  const jobSinks = project.sinks.filter((s) => job.sinks.includes(s.name));
-  let built: Awaited<ReturnType<typeof createSinkWriters>>;
+  /** The version running now. */
+  let v: Version;
   try {
-    built = await (opts.sinkWriters ?? createSinkWriters)(
-      jobSinks,
-      { project, job, worker, filePrefix: prefix, catalog: opts.catalog, log },
-      { errors: job.errors },
-    );
+    v = await openWriters(project, job, pipeline, context(), makeWriters);
   } catch (e) {
     await pipeline.close();
-    throw new WorkerSetupError((e as Error).message, { cause: e });
+    throw e;
   }
-  const { errorStore } = built;
-  /** Every writer, the error store's last: each goes through every checkpoint. */
-  const writers = errorStore ? [...built.sinks, errorStore] : built.sinks;
-  const writerOf = new Map<string, SinkWriter>();
-  for (const w of built.sinks) for (const sink of w.sinks) writerOf.set(sink, w);
   const transactional = job.delivery === 'transactions';
 
   let kafkaInput: KafkaInput | undefined;
@@ -217,8 +274,8 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
       });
     }
   } catch (e) {
-    await Promise.allSettled(writers.map((w) => w.close()));
-    await pipeline.close();
+    await Promise.allSettled(v.writers.map((w) => w.close()));
+    await v.pipeline.close();
     throw e;
   }
 
@@ -241,6 +298,13 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
   /** Read anything since the last checkpoint? An idle file follower has nothing to commit. */
   let dirty = false;
 
+  /** The newest refusal (this worker's or the run's) since the worker began its version. */
+  function refusedSince(): { refused?: RefusedVersion } {
+    const run = opts.refusedByRun?.();
+    const newest = !refusal || (run && run.time > refusal.time) ? run : refusal;
+    return newest && newest.time >= versionSince ? { refused: newest } : {};
+  }
+
   /** Steps 1-4 of the protocol; returns the positions to acknowledge to the source. */
   async function checkpoint(): Promise<Manifest['positions']> {
     await drain();
@@ -252,13 +316,13 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     if (lost) throw new FencedError(`worker ${worker} gave up its uncommitted work: ${lost}`);
     const generation = kafkaInput?.generation() ?? 0;
     stallForTest(dirty);
-    for (const w of writers) roll(w, await w.prepareCommit({ onlyDue: false }));
+    for (const w of v.writers) roll(w, await w.prepareCommit({ onlyDue: false }));
     const committing = rolled;
     const pending = rolledFiles();
     const partitions = new Map<string, PartitionRef>();
     for (const c of committing.values())
       for (const p of c.partitions) if (!partitions.has(p.location)) partitions.set(p.location, p);
-    expireDated(counters, project.config.counters.dated_ttl_days);
+    expireDated(counters, v.project.config.counters.dated_ttl_days);
     const now = input.positions();
     positions = { ...positions, ...now };
     for (const split of input.forget?.() ?? []) if (!(split in now)) delete positions[split];
@@ -268,7 +332,10 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
       worker,
       epoch: ++epoch,
       generation,
-      configVersion: project.version,
+      configVersion: v.project.version,
+      versionSince,
+      versionFrom,
+      ...refusedSince(),
       time: Date.now(),
       positions,
       pending,
@@ -278,6 +345,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     try {
       await writeManifest(opts.checkpointDir, manifest);
       epoch = manifest.epoch; // past a fence of an older generation
+      writtenRefusal = manifest.refused?.time ?? 0;
     } catch (e) {
       if (!(e instanceof ManifestFencedError)) throw e;
       // The check above passed, then the worker stalled long enough for a new owner to start.
@@ -288,7 +356,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     const offsets: Record<string, number> = {};
     for (const [split, p] of Object.entries(now)) offsets[split] = p.offset;
     const at = { positions: offsets, ...(kafkaInput ? { group: kafkaInput.groupMetadata() } : {}) };
-    for (const w of writers) await w.commit(committing.get(w) ?? { files: [], partitions: [] }, at);
+    for (const w of v.writers) await w.commit(committing.get(w) ?? { files: [], partitions: [] }, at);
     if (manifest.partitions.length > 0) await opts.catalog.addPartitions(manifest.partitions);
     lastCheckpoint = Date.now();
     dirty = false;
@@ -301,9 +369,10 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
   /** Loads a processed batch: rows into the sinks, failures into the error store, counters. */
   async function load({ batch, result }: Processed): Promise<void> {
     inFlight = batch.records;
-    for (const sink of jobSinks) {
+    const { errorStore } = v;
+    for (const sink of v.jobSinks) {
       const rows = result.rows.get(sink.name);
-      const writer = writerOf.get(sink.name);
+      const writer = v.writerOf.get(sink.name);
       if (!rows || rows.length === 0 || !writer) continue;
       const origins = result.origins.get(sink.name) ?? [];
       for (const { index, error } of await writer.write(sink.name, rows, origins))
@@ -326,7 +395,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     addCounters(counters, result.counters, batch.read);
     if (batch.errors.length > 0) counters.sourceErrors = (counters.sourceErrors ?? 0) + batch.errors.length;
     progress.recordsRead += batch.read;
-    for (const w of writers) roll(w, await w.prepareCommit({ onlyDue: true }));
+    for (const w of v.writers) roll(w, await w.prepareCommit({ onlyDue: true }));
   }
 
   /** Loads the batch still in flight, if any: before a checkpoint, every batch read is loaded. */
@@ -349,7 +418,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     progress.bytesRead += batch.bytes;
     dirty = true;
     if (batchDelayForTest > 0) await sleep(batchDelayForTest);
-    const next = pipeline.process(batch.records).then((result) => ({ batch, result }));
+    const next = v.pipeline.process(batch.records).then((result) => ({ batch, result }));
     // Awaited by the next step or checkpoint; until then a failure must not count as unhandled.
     next.catch(() => {});
     await drain();
@@ -357,13 +426,60 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     return true;
   }
 
+  /**
+   * Hot update: checkpoint on the running version, then go on with `next`. Its pipeline is built
+   * first, then its writers in place of the old ones (a transactional Kafka writer and its
+   * successor must not be open at once). Whatever fails is refused; the worker runs on.
+   */
+  async function switchTo(next: { project: Project; job: JobPlan }): Promise<void> {
+    const from = v.project.version;
+    const to = next.project.version;
+    const refuse = (e: unknown) => {
+      const message = (e as Error).message;
+      refusal = { version: to, message, time: Date.now() };
+      log(
+        `weir: job ${job.name}, worker ${worker}: version ${to} refused (${message}); running on version ${from}`,
+      );
+    };
+    let nextPipeline: Pipeline;
+    try {
+      nextPipeline = await compile(next.project, next.job);
+    } catch (e) {
+      refuse(e);
+      return;
+    }
+    if (!idleMember()) await input.acknowledge(await checkpoint());
+    const old = v;
+    await Promise.allSettled(old.writers.map((w) => w.close()));
+    switches++;
+    try {
+      v = await openWriters(next.project, next.job, nextPipeline, context(), makeWriters);
+    } catch (e) {
+      await nextPipeline.close();
+      refuse(e);
+      switches++;
+      v = await openWriters(old.project, old.job, old.pipeline, context(), makeWriters);
+      return;
+    }
+    await old.pipeline.close();
+    versionSince = Date.now();
+    versionFrom = { ...positions };
+    log(
+      `weir: job ${job.name}, worker ${worker}: checkpointed on version ${from}; going on with version ${to}`,
+    );
+  }
+
   // Kafka workers checkpoint even when idle: the checkpoint also checks ownership and commits offsets.
   // A member without partitions (more workers than partitions) has nothing to commit: no manifest
   // rewritten every interval.
   const idleMember = () =>
     kafkaInput !== undefined && !dirty && rolled.size === 0 && Object.keys(kafkaInput.owned()).length === 0;
+  // A refusal the manifest does not carry yet is written even by an idle worker: status shows it.
+  const refusalUnwritten = () => (refusedSince().refused?.time ?? 0) !== writtenRefusal;
   const due = () =>
-    (dirty || kafkaInput !== undefined) && Date.now() - lastCheckpoint >= intervalMs && !idleMember();
+    (dirty || kafkaInput !== undefined || refusalUnwritten()) &&
+    Date.now() - lastCheckpoint >= intervalMs &&
+    !idleMember();
   let failed = true;
   try {
     for (;;) {
@@ -372,7 +488,8 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
       failForTest(worker, progress.recordsRead, opts.attempt ?? 0);
       if (due()) await input.acknowledge(await exclusive(checkpoint));
       opts.onProgress?.(progress);
-      if (opts.configChanged?.()) break;
+      const next = opts.nextVersion?.();
+      if (next) await exclusive(() => switchTo(next));
       if (!got) {
         if (input.ended()) break;
         await input.idle(opts.signal);
@@ -385,13 +502,13 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     if (failed) {
       // Everything since the last checkpoint is dropped; a restart reads it again.
       await Promise.allSettled([
-        ...writers.map((w) => w.abort()),
+        ...v.writers.map((w) => w.abort()),
         ...rolledFiles().map((f) => rm(f.inProgress, { force: true })),
       ]);
     }
     await input.close();
-    await Promise.allSettled(writers.map((w) => w.close()));
-    await pipeline.close();
+    await Promise.allSettled(v.writers.map((w) => w.close()));
+    await v.pipeline.close();
   }
   return counters;
 }

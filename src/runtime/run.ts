@@ -15,7 +15,7 @@ import { type Counters, sumCounters } from '../metrics/counters.ts';
 import { type Catalog, recoverSinks, registerPartitions, registerTables } from '../sinks/recovery.ts';
 import { checkpointDir, mergePositions, type PartitionRef, readManifests } from './checkpoint.ts';
 import { explainError } from './io-errors.ts';
-import { type Progress, runWorker } from './job.ts';
+import { type Progress, type RefusedVersion, runWorker, type WorkerOptions } from './job.ts';
 import { acquireRunLock, type RunLock } from './lock.ts';
 import { isRealtimeJob, type JobPlan, planJobs } from './plan.ts';
 import { assignSplits } from './splits.ts';
@@ -179,15 +179,18 @@ async function runJobs(
   const stopAll = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, stopAll.signal]) : stopAll.signal;
   const workerOpts: RunOptions = { ...opts, signal };
-  // The version workers start on. A worker running an older one checkpoints and ends (job.ts
-  // configChanged); supervise then starts it again on this one, from that checkpoint.
-  const live = { project };
+  // The newest valid version. Each worker is offered it once, at its next loop turn, and switches
+  // in place at a checkpoint (job.ts nextVersion) or refuses it and runs on.
+  const live: { project: Project; refused?: RefusedVersion } = { project };
   const stopWatching = opts.watch
     ? watchProject(project, {
         log: opts.log ?? ((line) => console.error(line)),
         async onVersion(next) {
           await registerTables(next); // tables and sinks the version adds
           live.project = next;
+        },
+        onRefused(refused) {
+          live.refused = refused;
         },
       })
     : () => {};
@@ -200,9 +203,13 @@ async function runJobs(
   const jobs = planJobs(project).map(async (job) => {
     const config = project.config.sources[job.source]!;
     const manifests = await readManifests(root, job.name);
-    /** The version each worker runs, to tell when it should switch. */
-    const runs = new Map<number, Project>();
-    const configChanged = (w: number) => () => runs.get(w) !== undefined && runs.get(w) !== live.project;
+    /** The last version offered to (or started on) each worker. */
+    const offered = new Map<number, Project>();
+    const nextVersion = (w: number) => () => {
+      if (offered.get(w) === live.project) return undefined;
+      offered.set(w, live.project);
+      return current(job);
+    };
     const base = {
       source: job.source,
       runId,
@@ -224,11 +231,12 @@ async function runJobs(
       retriable = (e) => !(e instanceof WorkerSetupError);
       start = async (worker, attempt) => {
         const now = current(job);
-        runs.set(worker, now.project);
+        offered.set(worker, now.project);
         return runWorker({
           ...base,
           ...now,
-          configChanged: configChanged(worker),
+          nextVersion: nextVersion(worker),
+          refusedByRun: () => live.refused,
           runId: `${runId}a${attempt}`,
           worker,
           workers,
@@ -255,11 +263,12 @@ async function runJobs(
       start = async (w, attempt) => {
         const now = attempt === 0 ? manifests : await readManifests(root, job.name);
         const version = current(job);
-        runs.set(w, version.project);
+        offered.set(w, version.project);
         const data = {
           ...base,
           ...version,
-          configChanged: configChanged(w),
+          nextVersion: nextVersion(w),
+          refusedByRun: () => live.refused,
           positions: mergePositions(now),
           previous: now.find((m) => m.worker === w),
           runId: `${runId}a${attempt}`,
@@ -285,7 +294,6 @@ async function runJobs(
           retriable,
           async () => (await manifestOf(w))?.counters ?? sumCounters([]),
           (attempt) => start(w, attempt),
-          () => !signal.aborted && configChanged(w)(),
         ),
       ),
       stopAll,
@@ -326,19 +334,13 @@ async function supervise(
   retriable: (e: unknown) => boolean,
   committed: () => Promise<Counters>,
   run: (attempt: number) => Promise<Counters>,
-  /** After a worker ended: whether it ended to switch to a newer config version. */
-  switching: () => boolean = () => false,
 ): Promise<Counters> {
   const log = opts.log ?? ((line: string) => console.error(line));
   let delay = 1000;
   for (let attempt = 0; ; attempt++) {
     const began = Date.now();
     try {
-      const counters = await run(attempt);
-      if (!switching()) return counters;
-      log(
-        `weir: job ${job.name}, worker ${worker}: checkpointed on the old version; going on with the new one`,
-      );
+      return await run(attempt);
     } catch (e) {
       if (!retriable(e)) throw e;
       if (Date.now() - began > 60_000) delay = 1000;
@@ -356,14 +358,19 @@ async function supervise(
 }
 
 function runInThread(
-  input: Omit<ThreadStart, 'project'> & { project: Project; configChanged?: () => boolean },
+  input: Omit<ThreadStart, 'project'> & {
+    project: Project;
+    nextVersion?: WorkerOptions['nextVersion'];
+    // Not passed on: a thread's manifests name only refusals of its own (functions cannot cross).
+    refusedByRun?: WorkerOptions['refusedByRun'];
+  },
   registrar: { addPartitions(p: PartitionRef[]): Promise<void> },
   opts: RunOptions,
   signal: AbortSignal,
 ): Promise<Counters> {
   let failure: Extract<FromWorker, { type: 'failed' }> | undefined;
   let counters: Counters | undefined;
-  const { configChanged, ...data } = input;
+  const { nextVersion, refusedByRun: _, ...data } = input;
   const { project } = data;
   const start: ThreadStart = {
     ...data,
@@ -380,9 +387,10 @@ function runInThread(
     else signal.addEventListener('abort', stop, { once: true });
     // The thread has the config text it started with; it hears of a newer version from here.
     const watching = setInterval(() => {
-      if (!configChanged?.()) return;
-      send({ type: 'config-changed' });
-      clearInterval(watching);
+      const next = nextVersion?.();
+      if (!next) return;
+      const { dir, text, version } = next.project;
+      send({ type: 'config-changed', project: { dir, text, version }, job: next.job });
     }, 250);
     worker.on('message', async (msg: FromWorker) => {
       if (msg.type === 'partitions') {

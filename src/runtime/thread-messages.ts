@@ -27,8 +27,8 @@ export interface ThreadStart {
 export type ToWorker =
   /** Finish the batch in hand, take a last checkpoint and end. */
   | { type: 'stop' }
-  /** A newer config version is waiting: checkpoint and end, to be started again on it. */
-  | { type: 'config-changed' }
+  /** A newer config version is waiting: switch to it at a checkpoint (or refuse it), as job.ts does. */
+  | { type: 'config-changed'; project: ThreadStart['project']; job: JobPlan }
   /** The catalog registered (or failed to register) the partitions of request `id`. */
   | { type: 'ack'; id: number; error?: string };
 

@@ -5,7 +5,7 @@
 // and the workers switch to it at their next checkpoint (job.ts, run.ts).
 import { loadProject } from '../config/load.ts';
 import type { Project } from '../config/project.ts';
-import { filesHash, projectFiles } from '../config/project-files.ts';
+import { filesHash, projectFiles, versionLabel } from '../config/project-files.ts';
 import { planJobs } from './plan.ts';
 
 export interface WatchOptions {
@@ -13,6 +13,11 @@ export interface WatchOptions {
   log: (line: string) => void;
   /** A valid new version the running jobs can take. */
   onVersion: (project: Project) => Promise<void>;
+  /**
+   * A changed project the run cannot take (problems, or a change that needs a restart); undefined
+   * when the files are back to the version that runs.
+   */
+  onRefused?: (refused: { version: string; message: string; time: number } | undefined) => void;
 }
 
 /** What of a version a running run cannot take without a restart; undefined when it can. */
@@ -20,10 +25,11 @@ function needsRestart(running: Project, next: Project): string | undefined {
   if (next.warehouse !== running.warehouse) return 'the warehouse moved';
   const jobs = (p: Project) =>
     planJobs(p)
-      .map((j) => `${j.name}:${JSON.stringify(p.config.sources[j.source])}`)
+      .map((j) => `${j.name}:${j.delivery}:${JSON.stringify(p.config.sources[j.source])}`)
       .sort()
       .join('\n');
-  if (jobs(next) !== jobs(running)) return 'its sources (or their settings) changed';
+  if (jobs(next) !== jobs(running))
+    return 'its sources (or their settings, or how a Kafka job delivers) changed';
   if (JSON.stringify(next.config.checkpoint) !== JSON.stringify(running.config.checkpoint))
     return 'the checkpoint settings changed';
   return undefined;
@@ -32,19 +38,36 @@ function needsRestart(running: Project, next: Project): string | undefined {
 export function watchProject(initial: Project, opts: WatchOptions): () => void {
   let running = initial;
   let seen: string | undefined;
+  /** The files' hash of the version that runs. */
+  let runningHash: string | undefined;
   let busy = false;
   const check = async () => {
     if (busy) return;
     busy = true;
     try {
-      const hash = filesHash(await projectFiles(running.dir, running.warehouse));
-      if (seen === undefined) seen = hash;
+      const files = await projectFiles(running.dir, running.warehouse);
+      const hash = filesHash(files);
+      if (seen === undefined) seen = runningHash = hash;
       if (hash === seen) return;
       seen = hash;
+      if (hash === runningHash) {
+        opts.log(`weir: the project is back to version ${running.version}, the one that runs`);
+        opts.onRefused?.(undefined);
+        return;
+      }
       const loaded = await loadProject(running.dir, { deep: true });
       if (!loaded.ok) {
         const problems = loaded.problems.map((p) => `\n  ${p.path}: ${p.message}`).join('');
-        opts.log(`weir: the changed project was refused; running on version ${running.version}:${problems}`);
+        // Labelled as a center labels it (the project cannot say its own `version:`).
+        const label = versionLabel(files);
+        opts.log(
+          `weir: the changed project (version ${label}) was refused; running on version ${running.version}:${problems}`,
+        );
+        opts.onRefused?.({
+          version: label,
+          message: loaded.problems.map((p) => `${p.path}: ${p.message}`).join('; '),
+          time: Date.now(),
+        });
         return;
       }
       const why = needsRestart(running, loaded.project);
@@ -52,10 +75,16 @@ export function watchProject(initial: Project, opts: WatchOptions): () => void {
         opts.log(
           `weir: version ${loaded.project.version} needs a restart of weir run (${why}); running on version ${running.version}`,
         );
+        opts.onRefused?.({
+          version: loaded.project.version,
+          message: `needs a restart of weir run: ${why}`,
+          time: Date.now(),
+        });
         return;
       }
       await opts.onVersion(loaded.project);
       running = loaded.project;
+      runningHash = hash;
       opts.log(
         `weir: version ${loaded.project.version} validated; the workers switch to it at their next checkpoint`,
       );

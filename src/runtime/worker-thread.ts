@@ -3,22 +3,25 @@
 // a time. Messages: thread-messages.ts.
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadProjectFromText } from '../config/load.ts';
+import type { Project } from '../config/project.ts';
 import { failureKind, WorkerSetupError } from '../core/job-errors.ts';
 import type { PartitionRef } from './checkpoint.ts';
 import { explainError } from './io-errors.ts';
 import { runWorker } from './job.ts';
+import type { JobPlan } from './plan.ts';
 import type { FromWorker, ThreadStart, ToWorker } from './thread-messages.ts';
 
 const port = parentPort!;
 const start = workerData as ThreadStart;
 const send = (msg: FromWorker) => port.postMessage(msg);
 const abort = new AbortController();
-let configChanged = false;
+/** A newer version the main thread offered, loaded here, for the worker's next loop turn. */
+let waitingVersion: { project: Project; job: JobPlan } | undefined;
 let nextId = 0;
 const waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'stop') abort.abort();
-  else if (msg.type === 'config-changed') configChanged = true;
+  else if (msg.type === 'config-changed') void offer(msg.project, msg.job);
   else if (msg.type === 'ack') {
     const w = waiting.get(msg.id);
     waiting.delete(msg.id);
@@ -26,6 +29,15 @@ port.on('message', (msg: ToWorker) => {
     else w?.resolve();
   }
 });
+
+async function offer(project: ThreadStart['project'], job: JobPlan): Promise<void> {
+  const loaded = await loadProjectFromText(project.text, project.dir, { version: project.version });
+  if (loaded.ok) waitingVersion = { project: loaded.project, job };
+  else
+    console.error(
+      `weir: job ${start.job.name}, worker ${start.worker}: version ${project.version} refused (${loaded.problems.map((p) => `${p.path}: ${p.message}`).join('; ')})`,
+    );
+}
 
 async function run() {
   const loaded = await loadProjectFromText(start.project.text, start.project.dir, {
@@ -38,7 +50,11 @@ async function run() {
     ...start,
     project: loaded.project,
     signal: abort.signal,
-    configChanged: () => configChanged,
+    nextVersion: () => {
+      const next = waitingVersion;
+      waitingVersion = undefined;
+      return next;
+    },
     catalog: {
       addPartitions(partitions: PartitionRef[]) {
         const id = nextId++;

@@ -89,7 +89,7 @@ test('two weir run --from processes converge on each version published while the
     for (const f of followers) {
       await until(
         'the switch',
-        () => /going on with the new one/.test(f.err),
+        () => /going on with version/.test(f.err),
         () => f.err,
       );
       await appendFile(join(f.dir, 'data', 'a.log'), lines(11, 20));
@@ -123,7 +123,7 @@ test('two weir run --from processes converge on each version published while the
     for (const f of followers) {
       await until(
         'the second switch',
-        () => (f.err.match(/going on with the new one/g) ?? []).length === 2,
+        () => (f.err.match(/going on with version/g) ?? []).length === 2,
         () => f.err,
       );
       await appendFile(join(f.dir, 'data', 'a.log'), lines(21, 30));

@@ -50,27 +50,57 @@ test('weir run --follow takes edited versions at a checkpoint, refuses a broken 
     const v1 = (await manifest())!.configVersion;
 
     await writeFile(yaml, V2);
-    await until('the switch to the new version', () => /going on with the new one/.test(err), output);
+    await until('the switch to the new version', () => /going on with version/.test(err), output);
     await appendFile(join(dir, 'data', 'a.log'), lines(11, 20, 'v2'));
     await until('the lines after the switch', readUpTo(20), output);
     const v2 = (await manifest())!.configVersion;
     assert.notEqual(v2, v1, 'the manifest says which version committed');
 
     await writeFile(yaml, BROKEN);
-    await until('the refusal', () => /the changed project was refused; running on version/.test(err), output);
+    await until(
+      'the refusal',
+      () => /the changed project \(version \w+\) was refused; running on version/.test(err),
+      output,
+    );
     assert.match(err, /tables\.t\.parser\.regex\.pattern: the regex does not compile/);
     await appendFile(join(dir, 'data', 'a.log'), lines(21, 30, 'v2'));
     await until('the lines after the refusal', readUpTo(30), output);
+    // The worker's manifest says which version was refused and why (weir status shows it).
+    const refused = (await manifest())!;
+    assert.equal(refused.configVersion, v2);
+    assert.match(
+      refused.refused?.message ?? '',
+      /tables\.t\.parser\.regex\.pattern: the regex does not compile/,
+    );
+    assert.notEqual(refused.refused?.version, v2);
+    const broken = spawnSync(process.execPath, [CLI, 'status', dir], { encoding: 'utf8' });
+    assert.equal(broken.status, 1, 'weir.yaml has problems');
+    assert.match(broken.stderr, /tables\.t\.parser\.regex\.pattern/);
+    assert.match(
+      broken.stdout,
+      new RegExp(
+        `job events, worker 0 refused version ${refused.refused?.version} at .* and runs on ${v2}: tables\\.t\\.parser`,
+      ),
+      broken.stdout,
+    );
 
-    await writeFile(yaml, V1); // back to the first version
+    // The files back to the version that runs: nothing to switch, the refusal is cleared.
+    await writeFile(yaml, V2);
     await until(
-      'the switch back',
-      () => (err.match(/going on with the new one/g) ?? []).length === 2,
+      'the return',
+      () => /the project is back to version \w+, the one that runs/.test(err),
       output,
     );
+    await until('the refusal cleared', async () => (await manifest())?.refused === undefined, output);
+
+    await writeFile(yaml, V1); // back to the first version
+    await until('the switch back', () => (err.match(/going on with version/g) ?? []).length === 2, output);
     await appendFile(join(dir, 'data', 'a.log'), lines(31, 40, 'v1'));
     await until('the lines after the switch back', readUpTo(40), output);
     assert.equal((await manifest())!.configVersion, v1);
+    assert.equal((await manifest())!.refused, undefined, 'a refusal shows until the next switch');
+    const shown = spawnSync(process.execPath, [CLI, 'status', dir], { encoding: 'utf8' });
+    assert.match(shown.stdout, new RegExp(`events +0 +${v1} +\\d{4}-`), shown.stdout);
     assert.equal(run.exitCode, null, `the run never stopped:\n${err}`);
   } finally {
     run.kill('SIGTERM');
@@ -120,7 +150,7 @@ test('SIGKILL right after a switch: the restart resumes exactly once, on the new
     await writeFile(join(dir, 'weir.yaml'), V2);
     await until(
       'the switch',
-      () => /going on with the new one/.test(first.state.err),
+      () => /going on with version/.test(first.state.err),
       () => first.state.err,
     );
     await appendFile(join(dir, 'data', 'a.log'), lines(11, 20, 'v2'));

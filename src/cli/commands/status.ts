@@ -1,5 +1,10 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { resolvePath } from '../../config/resolve.ts';
+import { listDir } from '../../core/fs.ts';
 import { sumCounters } from '../../metrics/counters.ts';
-import { readManifests } from '../../runtime/checkpoint.ts';
+import { type Manifest, readManifests } from '../../runtime/checkpoint.ts';
 import { planJobs } from '../../runtime/plan.ts';
 import { checkpointRoot, ownCounters } from '../../runtime/run.ts';
 import { parseCommandArgs } from '../args.ts';
@@ -11,16 +16,94 @@ const HELP = `Usage: weir status <dir> [--json]
 Shows the SLA counters per table and sink as of the last checkpoint (what is committed):
 records in = out + dropped + errored for every table. Day-level counters follow, newest first.
 Counters of every worker that ever checkpointed count (also workers that have stopped or died:
-what they committed stays committed).`;
+what they committed stays committed).
+
+Each worker's line says the config version it runs (hot update, docs/hot-update.md), since when,
+and its last checkpoint; a version a worker refused is shown with the reason. When weir.yaml has
+problems (a version the running job refused), the problems are printed, then the workers of the
+version that runs, and the exit code is 1.
+
+Example:
+  weir status examples/quickstart --json`;
+
+const iso = (t: number | undefined) => (t ? new Date(t).toISOString() : null);
+
+interface WorkerStatus {
+  worker: number;
+  configVersion: string;
+  /** When the worker began running configVersion (null in manifests from before hot update). */
+  since: string | null;
+  lastCheckpoint: string;
+  refused?: { version: string; message: string; time: string };
+}
+
+function workerStatus(m: Manifest): WorkerStatus {
+  return {
+    worker: m.worker,
+    configVersion: m.configVersion,
+    since: iso(m.versionSince),
+    lastCheckpoint: iso(m.time)!,
+    ...(m.refused
+      ? { refused: { version: m.refused.version, message: m.refused.message, time: iso(m.refused.time)! } }
+      : {}),
+  };
+}
+
+function printWorkers(byJob: Record<string, WorkerStatus[]>): void {
+  const workers = Object.entries(byJob).flatMap(([job, ws]) => ws.map((w) => ({ job, ...w })));
+  if (workers.length === 0) return;
+  const rows = [['job', 'worker', 'version', 'since', 'last checkpoint']];
+  for (const w of workers)
+    rows.push([w.job, String(w.worker), w.configVersion, w.since ?? '', w.lastCheckpoint]);
+  console.log(`\n${table(rows)}`);
+  for (const w of workers)
+    if (w.refused)
+      console.log(
+        `job ${w.job}, worker ${w.worker} refused version ${w.refused.version} at ${w.refused.time} and runs on ${w.configVersion}: ${w.refused.message}`,
+      );
+}
+
+/**
+ * weir.yaml has problems (a version a running job refuses, say): the workers of what runs, found
+ * from the checkpoint folders under the warehouse weir.yaml names. Exits 1: the project is not valid.
+ */
+async function showRunningWorkers(dir: string, json: boolean): Promise<number> {
+  let doc: { warehouse?: unknown; checkpoint?: { dir?: unknown } } | undefined;
+  try {
+    doc = parseYaml(await readFile(join(dir, 'weir.yaml'), 'utf8'));
+  } catch {
+    return 1;
+  }
+  const warehouse = typeof doc?.warehouse === 'string' ? doc.warehouse : './warehouse';
+  const root =
+    typeof doc?.checkpoint?.dir === 'string'
+      ? doc.checkpoint.dir
+      : join(resolvePath(resolve(dir), warehouse), '_weir', 'checkpoints');
+  const byJob: Record<string, WorkerStatus[]> = {};
+  for (const job of (await listDir(root)).filter((n) => !n.startsWith('_')).sort()) {
+    const manifests = await readManifests(root, job).catch(() => []);
+    if (manifests.length > 0) byJob[job] = manifests.map(workerStatus);
+  }
+  if (Object.keys(byJob).length === 0) return 1;
+  if (json) console.log(JSON.stringify({ valid: false, workers: byJob }, null, 2));
+  else {
+    console.error('weir status: the workers of the version that runs, from their checkpoints:');
+    printWorkers(byJob);
+  }
+  return 1;
+}
 
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs('status', HELP, args, { json: { type: 'boolean', default: false } });
   if (!parsed.ok) return parsed.code;
   const { values, positionals } = parsed;
   const project = await loadOrReport(positionals[0], 'status');
-  if (!project) return 1;
+  if (!project) return positionals[0] ? showRunningWorkers(positionals[0], values.json) : 1;
   const root = checkpointRoot(project);
-  const perSource: Record<string, { checkpoints: number; lastCheckpoint: string | null }> = {};
+  const perSource: Record<
+    string,
+    { checkpoints: number; lastCheckpoint: string | null; workers: WorkerStatus[] }
+  > = {};
   const all = [];
   for (const job of planJobs(project)) {
     const manifests = await readManifests(root, job.name);
@@ -28,7 +111,24 @@ export async function run(args: string[]): Promise<number> {
     const last = Math.max(0, ...manifests.map((m) => m.time));
     perSource[job.name] = {
       checkpoints: manifests.reduce((a, m) => a + m.epoch, 0),
-      lastCheckpoint: last ? new Date(last).toISOString() : null,
+      lastCheckpoint: iso(last),
+      workers: manifests
+        .sort((a, b) => a.worker - b.worker)
+        .map((m) => ({
+          worker: m.worker,
+          configVersion: m.configVersion,
+          since: iso(m.versionSince),
+          lastCheckpoint: iso(m.time)!,
+          ...(m.refused
+            ? {
+                refused: {
+                  version: m.refused.version,
+                  message: m.refused.message,
+                  time: iso(m.refused.time)!,
+                },
+              }
+            : {}),
+        })),
     };
   }
   const counters = sumCounters(all);
@@ -40,6 +140,21 @@ export async function run(args: string[]): Promise<number> {
     console.log(
       `source ${s}: ${info.lastCheckpoint ? `last checkpoint ${info.lastCheckpoint}` : 'never run'}`,
     );
+  }
+  const workers = Object.entries(perSource).flatMap(([job, info]) =>
+    info.workers.map((w) => ({ job, ...w })),
+  );
+  if (workers.length > 0) {
+    const rows = [['job', 'worker', 'version', 'since', 'last checkpoint']];
+    for (const w of workers)
+      rows.push([w.job, String(w.worker), w.configVersion, w.since ?? '', w.lastCheckpoint]);
+    console.log(`\n${table(rows)}`);
+    for (const w of workers)
+      if (w.refused)
+        console.log(
+          `job ${w.job}, worker ${w.worker} refused version ${w.refused.version} at ${w.refused.time} and runs on ${w.configVersion}: ${w.refused.message}`,
+        );
+    console.log('');
   }
   printSummary(project, counters);
   const days = Object.keys(counters.dated).sort().reverse();
