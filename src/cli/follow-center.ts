@@ -2,10 +2,13 @@
 // center is written into <dir>, and every newer version after it. The run's own watcher
 // (src/runtime/watch.ts) then validates and switches to it, as for a local edit, so processes on
 // several machines following one center converge on its latest version.
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileAtomic } from '../core/fs.ts';
+import { runningWorkers } from '../runtime/worker-status.ts';
 import { CenterError, centerRequest } from './center-client.ts';
 
 interface Version {
@@ -66,12 +69,47 @@ export async function syncFromCenter(
   return v.version === have ? have : write(dir, v);
 }
 
+/** The follower's id at the center: stable for one folder on one host, across restarts. */
+export function followerId(dir: string): string {
+  const host = hostname().replace(/[^\w.~-]/g, '_');
+  return `${host}-${createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 8)}`;
+}
+
+/** Every 5 s, what each worker runs (and refused), from its manifests, to the center (any token). */
+function reportToCenter(projectUrl: string, dir: string, signal: AbortSignal, log: (line: string) => void) {
+  const every = Number(process.env.WEIR_TEST_REPORT_MS) || 5000;
+  const url = `${projectUrl.replace(/\/+$/, '')}/workers/${followerId(dir)}`;
+  let lastError = '';
+  void (async () => {
+    while (!signal.aborted) {
+      try {
+        const body = {
+          host: hostname(),
+          dir: resolve(dir),
+          following: (await written(dir)).version,
+          workers: await runningWorkers(dir),
+        };
+        await centerRequest(url, { method: 'PUT', body, signal });
+        lastError = '';
+      } catch (e) {
+        const why = (e as Error).message;
+        // An unreachable center is logged by the follower's long poll; a refused report here.
+        if (!signal.aborted && why !== lastError && !why.startsWith('cannot reach'))
+          log(`weir: the center did not take this run's report (${why})`);
+        lastError = why;
+      }
+      await sleep(every, undefined, { signal }).catch(() => {});
+    }
+  })();
+}
+
 /**
  * Long-polls the center and writes each newer version into dir, reconnecting with a growing pause
- * (1 s … 30 s) while the center is away; returns stop().
+ * (1 s … 30 s) while the center is away, and reports what the workers run; returns stop().
  */
 export function followCenter(projectUrl: string, dir: string, log: (line: string) => void): () => void {
   const stop = new AbortController();
+  reportToCenter(projectUrl, dir, stop.signal, log);
   void (async () => {
     let pause = 1000;
     let lastError = '';

@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Project } from '../config/project.ts';
+import { centerRouteOf } from './center/api.ts';
 import { callers, centerRoutes } from './center/routes.ts';
 import type { ConfigStore } from './center/store.ts';
 import { registryError, registryJson, registryRoutes } from './registry/routes.ts';
@@ -31,11 +32,12 @@ export const DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024;
  */
 export function roleNeeded(method: string, path: string): Role | null {
   if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return null;
+  // The config center's roles are in its route table.
+  const center = centerRouteOf(method, path);
+  if (center) return center.role;
   if (method === 'POST' && (/^\/subjects\/[^/]+\/?$/.test(path) || path.startsWith('/compatibility/')))
     return 'viewer';
-  if (method === 'POST' && /^\/projects\/[^/]+\/preview\/?$/.test(path)) return 'viewer';
   if (method === 'POST' && /^\/subjects\/[^/]+\/versions\/?$/.test(path)) return 'editor';
-  if (method === 'POST' && /^\/projects\/[^/]+\/(versions|rollback)\/?$/.test(path)) return 'editor';
   return 'admin';
 }
 

@@ -14,6 +14,8 @@ import { CLI, followIdConfig, idProject } from './id-project.ts';
 const V1 = followIdConfig;
 const V2 = V1.replace('"id % 2 = 0"', '"id % 3 = 0"');
 const V3 = V1.replace('"id % 2 = 0"', '"id % 5 = 0"');
+// Another source path: a running job cannot take it without a restart, so each follower refuses it.
+const V4 = V3.replace('"data/*.log"', '"data/*.txt"');
 const lines = (from: number, to: number) =>
   Array.from({ length: to - from + 1 }, (_, i) => `{"id":${from + i}}\n`).join('');
 
@@ -66,6 +68,7 @@ test('two weir run --from processes converge on each version published while the
       await writeFile(join(dir, 'data', 'a.log'), lines(1, 10));
       const p = spawn(process.execPath, [CLI, 'run', '--from', `${url}/projects/game`, dir], {
         stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, WEIR_TEST_REPORT_MS: '300' },
       });
       const f = { p, dir, err: '' };
       p.stderr!.on('data', (d) => (f.err += d));
@@ -134,6 +137,34 @@ test('two weir run --from processes converge on each version published while the
         async () => (await manifest(f.dir))?.counters.recordsRead === 30,
         () => f.err,
       );
+    // Each follower reports what its workers run; the center shows it by version number.
+    const workers = () => {
+      const r = spawnSync(
+        process.execPath,
+        [CLI, 'versions', '--from', url, '--project', 'game', '--workers'],
+        {
+          encoding: 'utf8',
+        },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout;
+    };
+    const onVersion = (n: number) => (out: string) =>
+      followers.every((f) => new RegExp(`${f.dir} +events +0 +${n} `).test(out));
+    await until('both followers reported version 3', () => onVersion(3)(workers()), workers);
+    await publish(V4);
+    for (const f of followers)
+      await until(
+        'the refusal',
+        () => /version \w+ needs a restart of weir run/.test(f.err),
+        () => f.err,
+      );
+    await until(
+      'both refusals at the center',
+      () => (workers().match(/refused version 4 at .*: needs a restart of weir run/g) ?? []).length === 2,
+      workers,
+    );
+    assert.ok(onVersion(3)(workers()), 'both run on version 3');
   } finally {
     for (const f of followers) f.p.kill('SIGTERM');
     server.kill('SIGTERM');

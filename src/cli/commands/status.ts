@@ -1,12 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { resolvePath } from '../../config/resolve.ts';
-import { listDir } from '../../core/fs.ts';
 import { sumCounters } from '../../metrics/counters.ts';
-import { type Manifest, readManifests } from '../../runtime/checkpoint.ts';
+import { readManifests } from '../../runtime/checkpoint.ts';
 import { planJobs } from '../../runtime/plan.ts';
 import { checkpointRoot, ownCounters } from '../../runtime/run.ts';
+import { runningWorkers, type WorkerStatus, workerStatus } from '../../runtime/worker-status.ts';
 import { parseCommandArgs } from '../args.ts';
 import { loadOrReport } from '../load.ts';
 import { printSummary, table } from '../summary.ts';
@@ -28,27 +24,6 @@ Example:
 
 const iso = (t: number | undefined) => (t ? new Date(t).toISOString() : null);
 
-interface WorkerStatus {
-  worker: number;
-  configVersion: string;
-  /** When the worker began running configVersion (null in manifests from before hot update). */
-  since: string | null;
-  lastCheckpoint: string;
-  refused?: { version: string; message: string; time: string };
-}
-
-function workerStatus(m: Manifest): WorkerStatus {
-  return {
-    worker: m.worker,
-    configVersion: m.configVersion,
-    since: iso(m.versionSince),
-    lastCheckpoint: iso(m.time)!,
-    ...(m.refused
-      ? { refused: { version: m.refused.version, message: m.refused.message, time: iso(m.refused.time)! } }
-      : {}),
-  };
-}
-
 function printWorkers(byJob: Record<string, WorkerStatus[]>): void {
   const workers = Object.entries(byJob).flatMap(([job, ws]) => ws.map((w) => ({ job, ...w })));
   if (workers.length === 0) return;
@@ -64,26 +39,11 @@ function printWorkers(byJob: Record<string, WorkerStatus[]>): void {
 }
 
 /**
- * weir.yaml has problems (a version a running job refuses, say): the workers of what runs, found
- * from the checkpoint folders under the warehouse weir.yaml names. Exits 1: the project is not valid.
+ * weir.yaml has problems (a version a running job refuses, say): the workers of the version that
+ * runs, from its checkpoints. Exits 1: the project is not valid.
  */
 async function showRunningWorkers(dir: string, json: boolean): Promise<number> {
-  let doc: { warehouse?: unknown; checkpoint?: { dir?: unknown } } | undefined;
-  try {
-    doc = parseYaml(await readFile(join(dir, 'weir.yaml'), 'utf8'));
-  } catch {
-    return 1;
-  }
-  const warehouse = typeof doc?.warehouse === 'string' ? doc.warehouse : './warehouse';
-  const root =
-    typeof doc?.checkpoint?.dir === 'string'
-      ? doc.checkpoint.dir
-      : join(resolvePath(resolve(dir), warehouse), '_weir', 'checkpoints');
-  const byJob: Record<string, WorkerStatus[]> = {};
-  for (const job of (await listDir(root)).filter((n) => !n.startsWith('_')).sort()) {
-    const manifests = await readManifests(root, job).catch(() => []);
-    if (manifests.length > 0) byJob[job] = manifests.map(workerStatus);
-  }
+  const byJob = await runningWorkers(dir);
   if (Object.keys(byJob).length === 0) return 1;
   if (json) console.log(JSON.stringify({ valid: false, workers: byJob }, null, 2));
   else {
@@ -112,23 +72,7 @@ export async function run(args: string[]): Promise<number> {
     perSource[job.name] = {
       checkpoints: manifests.reduce((a, m) => a + m.epoch, 0),
       lastCheckpoint: iso(last),
-      workers: manifests
-        .sort((a, b) => a.worker - b.worker)
-        .map((m) => ({
-          worker: m.worker,
-          configVersion: m.configVersion,
-          since: iso(m.versionSince),
-          lastCheckpoint: iso(m.time)!,
-          ...(m.refused
-            ? {
-                refused: {
-                  version: m.refused.version,
-                  message: m.refused.message,
-                  time: iso(m.refused.time)!,
-                },
-              }
-            : {}),
-        })),
+      workers: manifests.map(workerStatus),
     };
   }
   const counters = sumCounters(all);

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { versionLabel } from '../../config/project-files.ts';
 import { createApp } from '../app.ts';
 import { Registry } from '../registry/store.ts';
 import { ConfigStore } from './store.ts';
@@ -192,4 +193,49 @@ test('a long-poll for the latest version answers when a newer one is published, 
   assert.equal((await call('POST', '/projects/game/versions', { files, message: 'two' })).status, 201);
   const got = await waiting;
   assert.equal([got.status, got.json.version, got.json.message].join(), '200,2,two');
+});
+
+test('followers report what their workers run; the center names each version by its number', async () => {
+  const call = await app();
+  const files = { 'weir.yaml': YAML('"log":"login"'), 'udf/level.py': UDF };
+  await call('POST', '/projects/game/versions', { files });
+  const two = { ...files, 'weir.yaml': YAML('"log":"signin"') };
+  await call('POST', '/projects/game/versions', { files: two });
+  const worker = {
+    worker: 0,
+    configVersion: versionLabel(files),
+    since: '2026-12-04T10:00:00.000Z',
+    lastCheckpoint: '2026-12-04T10:05:00.000Z',
+    refused: {
+      version: versionLabel(two),
+      message: 'needs a restart of weir run',
+      time: '2026-12-04T10:04:00.000Z',
+    },
+  };
+  const report = { host: 'h1', dir: '/work/game', following: 2, workers: { game: [worker] } };
+  const put = await call('PUT', '/projects/game/workers/h1-abc', report);
+  assert.equal(put.status, 200, JSON.stringify(put.json));
+  const other = {
+    host: 'h2',
+    dir: '/w',
+    following: 1,
+    workers: { game: [{ ...worker, configVersion: 'mine' }] },
+  };
+  assert.equal((await call('PUT', '/projects/game/workers/h2-def', other)).status, 200);
+  await call('PUT', '/projects/game/workers/h1-abc', report); // a newer report replaces the older
+
+  const got = await call('GET', '/projects/game/workers');
+  assert.equal(got.status, 200);
+  const [a, b] = got.json as unknown as { id: string; workers: Record<string, unknown>[] }[];
+  assert.deepEqual(
+    [a!.id, a!.workers.length, a!.workers[0]!.job, a!.workers[0]!.version],
+    ['h1-abc', 1, 'game', 1],
+  );
+  assert.deepEqual((a!.workers[0]!.refused as { versionNumber: number }).versionNumber, 2);
+  assert.equal(b!.workers[0]!.version, null, 'a label the center never gave (version: in weir.yaml)');
+
+  const bad = await call('PUT', '/projects/game/workers/h1-abc', { host: 'h1', workers: [] });
+  assert.equal(bad.status, 400);
+  assert.match(String(bad.json.message), /dir/);
+  assert.equal((await call('PUT', '/projects/game/workers/a%20b', report)).status, 400);
 });

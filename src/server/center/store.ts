@@ -57,7 +57,10 @@ export class ConfigStore {
       CREATE TABLE IF NOT EXISTS versions (
         project TEXT NOT NULL, version INTEGER NOT NULL, author TEXT NOT NULL, message TEXT NOT NULL,
         created TEXT NOT NULL, sha256 TEXT NOT NULL, files TEXT NOT NULL,
-        PRIMARY KEY (project, version)) STRICT`);
+        PRIMARY KEY (project, version)) STRICT;
+      CREATE TABLE IF NOT EXISTS worker_reports (
+        project TEXT NOT NULL, id TEXT NOT NULL, received TEXT NOT NULL, report TEXT NOT NULL,
+        PRIMARY KEY (project, id)) STRICT`);
     return new ConfigStore(db);
   }
 
@@ -132,6 +135,23 @@ export class ConfigStore {
       this.#db.exec('ROLLBACK');
       throw e;
     }
+  }
+
+  /** Keeps the latest report of follower `id` of `project` (a `weir run --from`). */
+  report(project: string, id: string, report: unknown): { received: string } {
+    const received = new Date().toISOString();
+    this.#db
+      .prepare('INSERT OR REPLACE INTO worker_reports VALUES (?, ?, ?, ?)')
+      .run(project, id, received, JSON.stringify(report));
+    return { received };
+  }
+
+  /** Every follower's latest report of `project`, by id. */
+  reports(project: string): { id: string; received: string; report: unknown }[] {
+    const rows = this.#db
+      .prepare('SELECT id, received, report FROM worker_reports WHERE project = ? ORDER BY id')
+      .all(project) as { id: string; received: string; report: string }[];
+    return rows.map((r) => ({ id: r.id, received: r.received, report: JSON.parse(r.report) }));
   }
 
   close(): void {
