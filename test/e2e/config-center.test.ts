@@ -62,8 +62,19 @@ test('publish a project, refuse a broken version with its config paths, list, di
         .replace('{ table: tt,', '{ table: t,')
         .replace('format: parquet', 'format: json'),
     );
-    const second = weir(['publish', dir, '--to', url, '--project', 'game', '-m', 'json files'], env);
+    // Another format for a table holding Parquet files: refused, unless accepted explicitly.
+    const mixed = weir(['publish', dir, '--to', url, '--project', 'game', '-m', 'json files'], env);
+    assert.equal(mixed.status, 1);
+    assert.match(
+      mixed.stderr,
+      /409: .*--allow-incompatible.*\n {2}sinks\.t\.hive\.format: table db\.t holds parquet files/,
+    );
+    const second = weir(
+      ['publish', dir, '--to', url, '--project', 'game', '-m', 'json files', '--allow-incompatible'],
+      env,
+    );
     assert.equal(second.status, 0, second.stderr);
+    assert.match(second.stdout, /accepted incompatible change: sinks\.t\.hive\.format/);
     const diff = weir(['versions', '--from', url, '--project', 'game', '--diff', '1..2']);
     assert.match(
       diff.stdout,
@@ -82,7 +93,9 @@ test('publish a project, refuse a broken version with its config paths, list, di
       [
         '   1  <time>  ann  first',
         '   2  <time>  ann  json files',
+        '        incompatible: sinks.t.hive.format: table db.t holds parquet files; json would mix two formats in it',
         '   3  <time>  ann  roll back to version 1',
+        '        incompatible: sinks.t.hive.format: table db.t holds json files; parquet would mix two formats in it',
       ],
     );
   } finally {

@@ -15,6 +15,11 @@ the server has tokens.
   --to URL        the server, e.g. http://127.0.0.1:8081
   --project NAME  the project's name in the center (default: the folder's name)
   -m MESSAGE      what changed, shown by weir versions
+  --allow-incompatible
+                  publish even when the version changes what its sinks already hold (a
+                  warehouse column removed or of another type, an added NOT NULL column,
+                  another format or partitioning; an Avro schema its registry refuses);
+                  the changes are recorded with the version
 
 Example:
   weir publish examples/quickstart --to http://127.0.0.1:8081 -m "add the vip column"`;
@@ -24,6 +29,7 @@ export async function run(args: string[]): Promise<number> {
     to: { type: 'string' },
     project: { type: 'string' },
     message: { type: 'string', short: 'm' },
+    'allow-incompatible': { type: 'boolean', default: false },
   });
   if (!parsed.ok) return parsed.code;
   const { values, positionals } = parsed;
@@ -38,11 +44,17 @@ export async function run(args: string[]): Promise<number> {
     const files = await projectFiles(project.dir, project.warehouse);
     const v = (await centerRequest(`${projectUrl(values.to, name)}/versions`, {
       method: 'POST',
-      body: { files, message: values.message ?? '' },
-    })) as { version: number; sha256: string };
+      body: {
+        files,
+        message: values.message ?? '',
+        ...(values['allow-incompatible'] ? { allowIncompatible: true } : {}),
+      },
+    })) as { version: number; sha256: string; incompatible?: { path: string; message: string }[] };
     console.log(
       `published ${name} version ${v.version} (${Object.keys(files).length} files, ${v.sha256.slice(0, 12)})`,
     );
+    for (const p of v.incompatible ?? [])
+      console.log(`  accepted incompatible change: ${p.path}: ${p.message}`);
     return 0;
   } catch (e) {
     if (!(e instanceof CenterError)) throw e;

@@ -65,6 +65,7 @@ interface Meta {
   created: string;
   author: string;
   message: string;
+  incompatible?: { path: string; message: string }[];
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -99,6 +100,7 @@ export async function run(args: string[]): Promise<number> {
     }
     for (const v of (await centerRequest(`${url}/versions`)) as Meta[]) {
       console.log(`${String(v.version).padStart(4)}  ${v.created}  ${v.author}  ${v.message}`);
+      for (const p of v.incompatible ?? []) console.log(`        incompatible: ${p.path}: ${p.message}`);
     }
     return 0;
   } catch (e) {

@@ -48,16 +48,17 @@ export const CENTER_API = [
     method: 'POST',
     path: '/projects/:name/versions',
     role: 'editor',
-    request: '`{ "files": { "weir.yaml": "…", … }, "message"?: "…" }`',
+    request: '`{ "files": { "weir.yaml": "…", … }, "message"?: "…", "allowIncompatible"?: true }`',
     answer:
-      '201 with the new version (its author is the token’s name), or 422 `{ "problems": [{ "path", "message" }] }` when it would not validate',
+      '201 with the new version (its author is the token’s name; `incompatible` lists the schema changes accepted), 422 `{ "problems": [{ "path", "message" }] }` when it would not validate, or 409 with the problems when it changes what its sinks already hold and `allowIncompatible` is not set',
   },
   {
     method: 'POST',
     path: '/projects/:name/rollback',
     role: 'editor',
     request: '`{ "to": N, "message"?: "…" }`',
-    answer: '201 with the new version: version N’s files published again',
+    answer:
+      '201 with the new version: version N’s files published again (never refused for schema changes; they are recorded in `incompatible`)',
   },
   {
     method: 'POST',

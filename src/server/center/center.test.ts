@@ -2,10 +2,14 @@
 // refused with its problems' config paths, rollback and diff, and two servers sharing one store.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { serve } from '@hono/node-server';
+import { sinkAvroSchema } from '../../config/derive.ts';
 import { versionLabel } from '../../config/project-files.ts';
+import { RegistryClient } from '../../connectors/kafka/confluent.ts';
 import { createApp } from '../app.ts';
 import { Registry } from '../registry/store.ts';
 import { ConfigStore } from './store.ts';
@@ -238,4 +242,146 @@ test('followers report what their workers run; the center names each version by 
   assert.equal(bad.status, 400);
   assert.match(String(bad.json.message), /dir/);
   assert.equal((await call('PUT', '/projects/game/workers/a%20b', report)).status, 400);
+});
+
+test('publish refuses a version that changes what warehouse tables hold, unless allowed; the accepted changes are recorded', async () => {
+  const call = await app();
+  const yaml = (schema: string, format = 'parquet') => `sources:
+  game: { files: { path: "data/*.log" } }
+tables:
+  t:
+    source: game
+    parser: { json: {} }
+    schema: { ${schema} }
+sinks:
+  t: { table: t, hive: { database: db, format: ${format} } }
+`;
+  const publishing = (schema: string, opts: { format?: string; allow?: boolean } = {}) =>
+    call('POST', '/projects/wh/versions', {
+      files: { 'weir.yaml': yaml(schema, opts.format) },
+      ...(opts.allow ? { allowIncompatible: true } : {}),
+    });
+  assert.equal((await publishing('id: BIGINT NOT NULL')).status, 201);
+  const added = await publishing('id: BIGINT NOT NULL, note: STRING');
+  assert.equal(added.status, 201, 'an added nullable column is fine');
+  assert.equal(added.json.incompatible, undefined);
+
+  const refused = async (schema: string, path: string, why: RegExp, format?: string) => {
+    const r = await publishing(schema, format ? { format } : {});
+    assert.equal(r.status, 409, `${schema}: ${JSON.stringify(r.json)}`);
+    assert.match(String(r.json.message), /--allow-incompatible/);
+    const problems = r.json.problems as unknown as { path: string; message: string }[];
+    assert.ok(
+      problems.some((p) => p.path === path && why.test(p.message)),
+      JSON.stringify(problems),
+    );
+  };
+  await refused(
+    'id: STRING NOT NULL, note: STRING',
+    'tables.t.schema.id',
+    /is BIGINT NOT NULL in the files written; STRING NOT NULL would change its type/,
+  );
+  await refused(
+    'id: BIGINT NOT NULL',
+    'tables.t.schema.note',
+    /column note \(STRING\) of db\.t would be removed/,
+  );
+  await refused(
+    'id: BIGINT NOT NULL, note: STRING, level: INT NOT NULL',
+    'tables.t.schema.level',
+    /add it nullable/,
+  );
+  await refused(
+    'id: BIGINT NOT NULL, note: STRING NOT NULL',
+    'tables.t.schema.note',
+    /NOT NULL would not hold/,
+  );
+  await refused(
+    'id: BIGINT NOT NULL, note: STRING',
+    'sinks.t.hive.format',
+    /holds parquet files; json would mix/,
+    'json',
+  );
+  assert.equal((await call('GET', '/projects/wh/versions')).json.length, 2, 'nothing refused was stored');
+
+  const allowed = await publishing('id: STRING NOT NULL, note: STRING', { allow: true });
+  assert.equal(allowed.status, 201);
+  const recorded = allowed.json.incompatible as unknown as { path: string }[];
+  assert.deepEqual(
+    recorded.map((p) => p.path),
+    ['tables.t.schema.id'],
+  );
+  const listed = (await call('GET', '/projects/wh/versions')).json as unknown as {
+    incompatible?: unknown[];
+  }[];
+  assert.deepEqual(
+    listed.map((v) => v.incompatible?.length ?? 0),
+    [0, 0, 1],
+  );
+
+  // A rollback is never refused, and says what it changed.
+  const back = await call('POST', '/projects/wh/rollback', { to: 2 });
+  assert.equal(back.status, 201);
+  assert.deepEqual(
+    (back.json.incompatible as unknown as { path: string }[]).map((p) => p.path),
+    ['tables.t.schema.id'],
+  );
+});
+
+test('an Avro Kafka sink is checked by its schema registry’s rules at publish', async () => {
+  // One weir serve: the center and the registry the sink names.
+  const store = ConfigStore.open(':memory:');
+  const served = createApp({ registry: await Registry.open(), center: store });
+  const server = serve({ fetch: served.fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise((done) => server.once('listening', done));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    const yaml = (schema: string) => `sources:
+  game: { files: { path: "data/*.log" } }
+tables:
+  t:
+    source: game
+    parser: { json: {} }
+    schema: { ${schema} }
+sinks:
+  t_rt: { table: t, kafka: { brokers: ["127.0.0.1:9"], topic: pays, format: avro, registry: "${url}" } }
+`;
+    const publishing = async (schema: string) => {
+      const res = await fetch(`${url}/projects/rt/versions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ files: { 'weir.yaml': yaml(schema) } }),
+      });
+      return {
+        status: res.status,
+        json: (await res.json()) as { problems?: { path: string; message: string }[] },
+      };
+    };
+    assert.equal((await publishing('id: BIGINT NOT NULL')).status, 201, 'no subject yet: anything goes');
+    // What weir run registers for version 1 (BACKWARD, the default level).
+    const v1 = sinkAvroSchema(
+      {
+        name: 't',
+        columns: [{ name: 'id', type: { kind: 'BIGINT', nullable: false }, onError: 'error' }],
+      } as never,
+      { name: 't_rt', config: { table: 't', kafka: { topic: 'pays' } } } as never,
+    );
+    await new RegistryClient(url).register('pays-value', v1);
+    assert.equal(
+      (await publishing('id: BIGINT NOT NULL, note: STRING')).status,
+      201,
+      'a field with a default',
+    );
+    const refused = await publishing('id: BIGINT NOT NULL, level: INT NOT NULL');
+    assert.equal(refused.status, 409, JSON.stringify(refused.json));
+    assert.ok(
+      refused.json.problems?.some(
+        (p) => p.path === 'sinks.t_rt.kafka' && /subject pays-value .*BACKWARD.*level/.test(p.message),
+      ),
+      JSON.stringify(refused.json.problems),
+    );
+  } finally {
+    server.close();
+    store.close();
+  }
 });

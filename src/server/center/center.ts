@@ -11,6 +11,7 @@ import { versionLabel } from '../../config/project-files.ts';
 import { serializer } from '../../core/serial.ts';
 import { rawRecordsOf } from '../../runtime/lines.ts';
 import { type PreviewReport, previewProject } from '../../runtime/preview.ts';
+import { avroChanges, warehouseChanges } from './schema-changes.ts';
 import type { ConfigStore, ProjectVersion, VersionMeta } from './store.ts';
 
 export const CONFIG_FILE = 'weir.yaml';
@@ -117,35 +118,71 @@ export function previewVersion(
   );
 }
 
-export type PublishResult = { ok: true; version: VersionMeta } | { ok: false; problems: Problem[] };
+export type PublishResult =
+  | { ok: true; version: VersionMeta }
+  | { ok: false; problems: Problem[]; incompatible?: true };
+
+/**
+ * What `files` would change in what the sinks of the project's latest version already hold
+ * (schema-changes.ts); empty for a first version.
+ */
+export function schemaChanges(
+  store: ConfigStore,
+  project: string,
+  files: Record<string, string>,
+): Promise<Problem[]> {
+  const latest = store.get(project, 'latest');
+  const load = (f: Record<string, string>) =>
+    inFolder(f, async (dir) => {
+      const loaded = await loadProjectFromText(f[CONFIG_FILE]!, dir, { version: versionLabel(f) });
+      return loaded.ok ? loaded.project : undefined;
+    });
+  return oneAtATime(async () => {
+    const after = await load(files);
+    if (!after) return [];
+    const before = latest ? await load(latest.files) : undefined;
+    return [...(before ? warehouseChanges(before, after) : []), ...(await avroChanges(after))];
+  });
+}
 
 export async function publish(
   store: ConfigStore,
   project: string,
   files: unknown,
   by: { author: string; message: string },
+  opts: { allowIncompatible?: boolean } = {},
 ): Promise<PublishResult> {
   const shape = shapeProblems(project, files);
   if (shape.length > 0) return { ok: false, problems: shape };
   const checked = files as Record<string, string>;
   const problems = await versionProblems(checked);
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, version: store.add(project, checked, by) };
+  const incompatible = await schemaChanges(store, project, checked);
+  if (incompatible.length > 0 && !opts.allowIncompatible)
+    return { ok: false, problems: incompatible, incompatible: true };
+  return { ok: true, version: store.add(project, checked, by, incompatible) };
 }
 
-/** Publishes version `to`'s files again as the next version; undefined when there is no such version. */
-export function rollback(
+/**
+ * Publishes version `to`'s files again as the next version; undefined when there is no such
+ * version. A rollback is never refused for its schema changes (it undoes a version, often in a
+ * hurry), but they are recorded with it like an --allow-incompatible publish.
+ */
+export async function rollback(
   store: ConfigStore,
   project: string,
   to: number,
   by: { author: string; message?: string },
-): VersionMeta | undefined {
+): Promise<VersionMeta | undefined> {
   const old = store.get(project, to);
   if (!old) return undefined;
-  return store.add(project, old.files, {
-    author: by.author,
-    message: by.message ?? `roll back to version ${to}`,
-  });
+  const incompatible = await schemaChanges(store, project, old.files);
+  return store.add(
+    project,
+    old.files,
+    { author: by.author, message: by.message ?? `roll back to version ${to}` },
+    incompatible,
+  );
 }
 
 /** A unified diff of every file that differs between two versions (a/ is `from`, b/ is `to`). */

@@ -101,7 +101,23 @@ export function centerRoutes(store: ConfigStore): Hono {
         );
       const author = callers.get(c.req.raw) ?? (typeof b.author === 'string' ? b.author : 'anonymous');
       const message = typeof b.message === 'string' ? b.message : '';
-      const result = await publish(store, param(c, 'name'), b.files, { author, message });
+      const result = await publish(
+        store,
+        param(c, 'name'),
+        b.files,
+        { author, message },
+        { allowIncompatible: b.allowIncompatible === true },
+      );
+      if (!result.ok && result.incompatible)
+        return c.json(
+          {
+            error_code: 409,
+            message:
+              'the version changes what its sinks already hold (publish with --allow-incompatible, or "allowIncompatible": true, to accept and record it)',
+            problems: result.problems,
+          },
+          409,
+        );
       if (!result.ok)
         return c.json(
           { error_code: 422, message: 'the version has problems', problems: result.problems },
@@ -115,7 +131,7 @@ export function centerRoutes(store: ConfigStore): Hono {
       if (to === undefined)
         return c.json({ error_code: 400, message: 'send JSON: { "to": <version number> }' }, 400);
       const author = callers.get(c.req.raw) ?? 'anonymous';
-      const v = rollback(store, param(c, 'name'), to, {
+      const v = await rollback(store, param(c, 'name'), to, {
         author,
         ...(typeof b?.message === 'string' ? { message: b.message } : {}),
       });

@@ -16,6 +16,8 @@ export interface VersionMeta {
   created: string;
   /** SHA-256 of the files (path and text, sorted by path): equal for equal contents. */
   sha256: string;
+  /** Schema changes accepted with --allow-incompatible (or by a rollback); absent when none. */
+  incompatible?: { path: string; message: string }[];
 }
 
 export interface ProjectVersion extends VersionMeta {
@@ -30,6 +32,7 @@ interface Row {
   message: string;
   created: string;
   sha256: string;
+  incompatible?: string;
   files?: string;
 }
 
@@ -40,6 +43,7 @@ const meta = (r: Row): VersionMeta => ({
   message: r.message,
   created: r.created,
   sha256: r.sha256,
+  ...(r.incompatible && r.incompatible !== '[]' ? { incompatible: JSON.parse(r.incompatible) } : {}),
 });
 
 export class ConfigStore {
@@ -61,6 +65,10 @@ export class ConfigStore {
       CREATE TABLE IF NOT EXISTS worker_reports (
         project TEXT NOT NULL, id TEXT NOT NULL, received TEXT NOT NULL, report TEXT NOT NULL,
         PRIMARY KEY (project, id)) STRICT`);
+    // Stores made before schema-change checks lack the column.
+    const columns = db.prepare('PRAGMA table_info(versions)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'incompatible'))
+      db.exec("ALTER TABLE versions ADD COLUMN incompatible TEXT NOT NULL DEFAULT '[]'");
     return new ConfigStore(db);
   }
 
@@ -76,7 +84,7 @@ export class ConfigStore {
   versions(project: string): VersionMeta[] {
     const rows = this.#db
       .prepare(
-        'SELECT project, version, author, message, created, sha256 FROM versions WHERE project = ? ORDER BY version',
+        'SELECT project, version, author, message, created, sha256, incompatible FROM versions WHERE project = ? ORDER BY version',
       )
       .all(project) as unknown as Row[];
     return rows.map(meta);
@@ -104,7 +112,12 @@ export class ConfigStore {
   }
 
   /** Adds the next version of `project` (already validated by the caller). */
-  add(project: string, files: Record<string, string>, by: { author: string; message: string }): VersionMeta {
+  add(
+    project: string,
+    files: Record<string, string>,
+    by: { author: string; message: string },
+    incompatible: { path: string; message: string }[] = [],
+  ): VersionMeta {
     this.#db.exec('BEGIN IMMEDIATE');
     try {
       const { next } = this.#db
@@ -117,9 +130,12 @@ export class ConfigStore {
         message: by.message,
         created: new Date().toISOString(),
         sha256: filesHash(files),
+        incompatible: JSON.stringify(incompatible),
       };
       this.#db
-        .prepare('INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT INTO versions (project, version, author, message, created, sha256, files, incompatible) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        )
         .run(
           row.project,
           row.version,
@@ -128,9 +144,10 @@ export class ConfigStore {
           row.created,
           row.sha256,
           JSON.stringify(files),
+          row.incompatible!,
         );
       this.#db.exec('COMMIT');
-      return row;
+      return meta(row);
     } catch (e) {
       this.#db.exec('ROLLBACK');
       throw e;
