@@ -20,7 +20,7 @@ import { acquireRunLock, type RunLock } from './lock.ts';
 import { isRealtimeJob, type JobPlan, planJobs } from './plan.ts';
 import { assignSplits } from './splits.ts';
 import type { FromWorker, ThreadStart, ToWorker } from './thread-messages.ts';
-import { watchProject } from './watch.ts';
+import { jobSpec, watchProject } from './watch.ts';
 
 export interface RunOptions {
   follow?: boolean;
@@ -178,16 +178,25 @@ async function runJobs(
   // The first worker of any job to fail stops all the others (see allOrStop).
   const stopAll = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, stopAll.signal]) : stopAll.signal;
-  const workerOpts: RunOptions = { ...opts, signal };
+  const log = opts.log ?? ((line: string) => console.error(line));
   // The newest valid version. Each worker is offered it once, at its next loop turn, and switches
   // in place at a checkpoint (job.ts nextVersion) or refuses it and runs on.
   const live: { project: Project; refused?: RefusedVersion } = { project };
+  /** Per running job: its source's settings and what stops its workers for a rebuild. */
+  const running = new Map<string, { spec: string; rebuild: AbortController }>();
+
   const stopWatching = opts.watch
     ? watchProject(project, {
-        log: opts.log ?? ((line) => console.error(line)),
+        log,
         async onVersion(next) {
           await registerTables(next); // tables and sinks the version adds
           live.project = next;
+          // A job whose source's settings changed is rebuilt: its workers checkpoint and end, and
+          // the job starts again on the new settings from those checkpoints.
+          for (const [name, r] of running) {
+            const job = planJobs(next).find((j) => j.name === name);
+            if (job && jobSpec(next, job) !== r.spec) r.rebuild.abort();
+          }
         },
         onRefused(refused) {
           live.refused = refused;
@@ -200,14 +209,25 @@ async function runJobs(
     job: planJobs(live.project).find((j) => j.name === job.name) ?? job,
   });
 
-  const jobs = planJobs(project).map(async (job) => {
-    const config = project.config.sources[job.source]!;
+  /**
+   * One run of a job's workers, on the live version's settings of its source. Ends when they end
+   * (the run stops, or `rebuild` aborts them after their last checkpoint).
+   */
+  const runJob = async (job: JobPlan, rebuild: AbortController, incarnation: number): Promise<Counters[]> => {
+    const started = live.project;
+    const config = started.config.sources[job.source]!;
+    const spec = jobSpec(started, job);
+    running.set(job.name, { spec, rebuild });
+    const jobSignal = AbortSignal.any([signal, rebuild.signal]);
+    const workerOpts: RunOptions = { ...opts, signal: jobSignal };
     const manifests = await readManifests(root, job.name);
     /** The last version offered to (or started on) each worker. */
     const offered = new Map<number, Project>();
     const nextVersion = (w: number) => () => {
       if (offered.get(w) === live.project) return undefined;
       offered.set(w, live.project);
+      // A version with other settings for this job's source rebuilds the job instead (below).
+      if (jobSpec(live.project, current(job).job) !== spec) return undefined;
       return current(job);
     };
     const base = {
@@ -237,20 +257,20 @@ async function runJobs(
           ...now,
           nextVersion: nextVersion(worker),
           refusedByRun: () => live.refused,
-          runId: `${runId}a${attempt}`,
+          runId: `${runId}${incarnation > 0 ? `b${incarnation}` : ''}a${attempt}`,
           worker,
           workers,
           attempt,
           untilEnd: opts.untilEnd ?? false,
           previous: await manifestOf(worker),
           catalog: registrar,
-          signal,
+          signal: jobSignal,
           onProgress: (p) => opts.onProgress?.(job.name, p),
           ...(opts.log ? { log: opts.log } : {}),
         });
       };
     } else {
-      const listed = await splitsOf(project, job.source);
+      const listed = await splitsOf(started, job.source);
       const splits = listed.length;
       const cores = opts.workers ?? availableParallelism();
       const workers =
@@ -271,16 +291,16 @@ async function runJobs(
           refusedByRun: () => live.refused,
           positions: mergePositions(now),
           previous: now.find((m) => m.worker === w),
-          runId: `${runId}a${attempt}`,
+          runId: `${runId}${incarnation > 0 ? `b${incarnation}` : ''}a${attempt}`,
           workers,
           worker: w,
           attempt,
         };
-        if (workers > 1) return runInThread({ ...data, assignment }, registrar, opts, signal);
+        if (workers > 1) return runInThread({ ...data, assignment }, registrar, opts, jobSignal);
         return runWorker({
           ...data,
           catalog: registrar,
-          signal,
+          signal: jobSignal,
           onProgress: (p) => opts.onProgress?.(job.name, p),
         });
       };
@@ -303,6 +323,20 @@ async function runJobs(
     for (const m of await readManifests(root, job.name))
       if (!ran.includes(m.worker)) results.push(m.counters);
     return results.map((c) => ownCounters(job, c));
+  };
+  const jobs = planJobs(project).map(async (first) => {
+    let job = first;
+    // Each rebuild's file names differ from the ones before it (the run id is part of them).
+    for (let incarnation = 0; ; incarnation++) {
+      const rebuild = new AbortController();
+      job = current(job).job;
+      const results = await runJob(job, rebuild, incarnation);
+      if (!rebuild.signal.aborted || signal.aborted) return results;
+      job = current(job).job;
+      log(
+        `weir: job ${job.name}: checkpointed; started again on version ${live.project.version} (its source's settings changed), from its checkpoints`,
+      );
+    }
   });
   let all: Counters[];
   try {

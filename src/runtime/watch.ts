@@ -1,12 +1,13 @@
 // Hot update, the watching half: `weir run` looks at its project's files (weir.yaml and code)
 // every second; a change is loaded and validated like `weir validate`. A version with problems is
-// refused (logged once, the job runs on); one whose jobs differ from the running ones (a source
-// added, removed or changed) needs a restart of `weir run`, and says so; any other is handed on,
-// and the workers switch to it at their next checkpoint (job.ts, run.ts).
+// refused (logged once, the job runs on); one that adds or removes a source, changes a source's
+// kind, moves the warehouse or changes the checkpoint settings needs a restart of `weir run`, and
+// says so; any other is handed on. Workers switch to it in place at their next checkpoint
+// (job.ts); a job whose source's settings changed is rebuilt from its checkpoints (run.ts).
 import { loadProject } from '../config/load.ts';
 import type { Project } from '../config/project.ts';
 import { filesHash, projectFiles, versionLabel } from '../config/project-files.ts';
-import { planJobs } from './plan.ts';
+import { type JobPlan, planJobs } from './plan.ts';
 
 export interface WatchOptions {
   intervalMs?: number;
@@ -20,16 +21,24 @@ export interface WatchOptions {
   onRefused?: (refused: { version: string; message: string; time: number } | undefined) => void;
 }
 
+/**
+ * A job's source settings and delivery: a version that changes them is taken by rebuilding the
+ * job (run.ts): its workers checkpoint and end, and it starts again on the new settings.
+ */
+export function jobSpec(project: Project, job: JobPlan): string {
+  return `${job.delivery}:${job.group ?? ''}:${JSON.stringify(project.config.sources[job.source])}`;
+}
+
 /** What of a version a running run cannot take without a restart; undefined when it can. */
 function needsRestart(running: Project, next: Project): string | undefined {
   if (next.warehouse !== running.warehouse) return 'the warehouse moved';
+  // A job's kind decides its locks and its workers; added and removed jobs are not started or stopped.
   const jobs = (p: Project) =>
     planJobs(p)
-      .map((j) => `${j.name}:${j.delivery}:${JSON.stringify(p.config.sources[j.source])}`)
+      .map((j) => `${j.name}:${p.config.sources[j.source]?.kafka ? 'kafka' : 'files'}`)
       .sort()
       .join('\n');
-  if (jobs(next) !== jobs(running))
-    return 'its sources (or their settings, or how a Kafka job delivers) changed';
+  if (jobs(next) !== jobs(running)) return 'sources were added or removed, or a source changed its kind';
   if (JSON.stringify(next.config.checkpoint) !== JSON.stringify(running.config.checkpoint))
     return 'the checkpoint settings changed';
   return undefined;

@@ -14,8 +14,8 @@ import { CLI, followIdConfig, idProject } from './id-project.ts';
 const V1 = followIdConfig;
 const V2 = V1.replace('"id % 2 = 0"', '"id % 3 = 0"');
 const V3 = V1.replace('"id % 2 = 0"', '"id % 5 = 0"');
-// Another source path: a running job cannot take it without a restart, so each follower refuses it.
-const V4 = V3.replace('"data/*.log"', '"data/*.txt"');
+// Other checkpoint settings: a running job cannot take them without a restart, so each follower refuses it.
+const V4 = V3.replace('interval_seconds: 0.3', 'interval_seconds: 0.4');
 const lines = (from: number, to: number) =>
   Array.from({ length: to - from + 1 }, (_, i) => `{"id":${from + i}}\n`).join('');
 

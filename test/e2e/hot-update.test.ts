@@ -184,3 +184,44 @@ test('SIGKILL right after a switch: the restart resumes exactly once, on the new
   ];
   assert.deepEqual(rows, want);
 });
+
+test('a version with other source settings rebuilds the job in the same process, from its checkpoint', async () => {
+  const dir = await idProject({ 'data/a.log': lines(1, 10, 'v1') }, V1);
+  const manifest = () => latestManifest(join(dir, 'warehouse', '_weir', 'checkpoints'), 'events', 0);
+  const readUpTo = (n: number) => async () =>
+    (await manifest().catch(() => undefined))?.counters.recordsRead === n;
+  const run = spawn(process.execPath, [CLI, 'run', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  run.stderr.on('data', (d) => (err += d));
+  const output = () => err;
+  try {
+    await until('the first lines', readUpTo(10), output);
+    await writeFile(join(dir, 'data', 'b.txt'), lines(11, 20, 'txt'));
+    // The source now reads data/*.txt: its reader must be built again.
+    await writeFile(join(dir, 'weir.yaml'), V1.replace('"data/*.log"', '"data/*.txt"'));
+    await until(
+      'the rebuild',
+      () => /job events: checkpointed; started again on version \w+/.test(err),
+      output,
+    );
+    await until('the .txt lines', readUpTo(20), output);
+    await appendFile(join(dir, 'data', 'a.log'), lines(21, 30, 'v1')); // no longer a file of the source
+    await appendFile(join(dir, 'data', 'b.txt'), lines(31, 35, 'txt'));
+    await until('the appended .txt lines', readUpTo(25), output);
+    assert.equal(run.exitCode, null, 'the same process went on');
+    assert.doesNotMatch(err, /needs a restart/);
+  } finally {
+    run.kill('SIGTERM');
+  }
+  assert.equal(await new Promise((done) => run.once('exit', done)), 0, err);
+  const sql = spawnSync(process.execPath, [CLI, 'sql', dir, 'SELECT id FROM db.t ORDER BY id', '--json'], {
+    encoding: 'utf8',
+  });
+  const ids = sql.stdout
+    .trim()
+    .split('\n')
+    .map((l) => Number(JSON.parse(l).id));
+  const odd = (from: number, to: number) =>
+    Array.from({ length: to - from + 1 }, (_, i) => from + i).filter((id) => id % 2 !== 0);
+  assert.deepEqual(ids, [...odd(1, 20), ...odd(31, 35)]);
+});
