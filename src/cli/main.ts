@@ -11,6 +11,7 @@ const COMMANDS: Record<string, string> = {
   sql: 'query the warehouse tables with DuckDB (db.table names)',
   status: 'show SLA counters per table and sink',
   errors: 'count and show error records',
+  replay: 'run stored error records again through the fixed config',
   serve: 'start the HTTP server (schema registry, Flink SQL DDL per Kafka sink)',
   token: 'create, list and revoke the API tokens (with roles) weir serve accepts',
   publish: 'publish the project as a new version in the config center of a weir serve',

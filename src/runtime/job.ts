@@ -77,6 +77,8 @@ export interface WorkerOptions {
    * built is refused: the worker runs on, and its manifests say so.
    */
   nextVersion?: () => { project: Project; job: JobPlan } | undefined;
+  /** What to read instead of the source's files or topic (weir replay: stored error records). */
+  input?: SourceInput;
   /** Hot update: the last version the run refused before offering it (run.ts, watch.ts). */
   refusedByRun?: () => RefusedVersion | undefined;
 }
@@ -246,7 +248,9 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
   let input: SourceInput;
   let finished = false;
   try {
-    if (sourceConfig.kafka) {
+    if (opts.input) {
+      input = opts.input;
+    } else if (sourceConfig.kafka) {
       const { createKafkaInput } = await import('./kafka-input.ts');
       kafkaInput = await createKafkaInput({
         project,

@@ -18,6 +18,7 @@ import { explainError } from './io-errors.ts';
 import { type Progress, type RefusedVersion, runWorker, type WorkerOptions } from './job.ts';
 import { acquireRunLock, type RunLock } from './lock.ts';
 import { isRealtimeJob, type JobPlan, planJobs } from './plan.ts';
+import { replayJobNames } from './replay.ts';
 import { assignSplits } from './splits.ts';
 import type { FromWorker, ThreadStart, ToWorker } from './thread-messages.ts';
 import { jobSpec, watchProject } from './watch.ts';
@@ -66,6 +67,7 @@ export async function recover(project: Project, catalog: Catalog): Promise<void>
   const root = checkpointRoot(project);
   const manifests = [];
   for (const job of planJobs(project)) manifests.push(...(await readManifests(root, job.name)));
+  for (const name of await replayJobNames(root)) manifests.push(...(await readManifests(root, name)));
   // In-progress files of runs still going (another `weir run` of this project) are not orphans.
   const live = await liveRuns(root);
   await recoverSinks(project, catalog, manifests, (name) =>

@@ -1,6 +1,7 @@
 import { sumCounters } from '../../metrics/counters.ts';
 import { readManifests } from '../../runtime/checkpoint.ts';
 import { planJobs } from '../../runtime/plan.ts';
+import { replayJobNames } from '../../runtime/replay.ts';
 import { checkpointRoot, ownCounters } from '../../runtime/run.ts';
 import { runningWorkers, type WorkerStatus, workerStatus } from '../../runtime/worker-status.ts';
 import { parseCommandArgs } from '../args.ts';
@@ -17,7 +18,7 @@ what they committed stays committed).
 Each worker's line says the config version it runs (hot update, docs/hot-update.md), since when,
 and its last checkpoint; a version a worker refused is shown with the reason. When weir.yaml has
 problems (a version the running job refused), the problems are printed, then the workers of the
-version that runs, and the exit code is 1.
+version that runs, and the exit code is 1. What weir replay repaired is counted apart, in a last table.
 
 Example:
   weir status examples/quickstart --json`;
@@ -76,8 +77,15 @@ export async function run(args: string[]): Promise<number> {
     };
   }
   const counters = sumCounters(all);
+  // Repairs are counted apart: the run's counters keep what it did, replays what they repaired.
+  const replays = [];
+  for (const name of await replayJobNames(root))
+    replays.push(...(await readManifests(root, name)).map((m) => m.counters));
+  const replayed = sumCounters(replays);
   if (values.json) {
-    console.log(JSON.stringify({ configVersion: project.version, sources: perSource, counters }, null, 2));
+    console.log(
+      JSON.stringify({ configVersion: project.version, sources: perSource, counters, replayed }, null, 2),
+    );
     return 0;
   }
   for (const [s, info] of Object.entries(perSource)) {
@@ -116,6 +124,19 @@ export async function run(args: string[]): Promise<number> {
         ]);
       }
     }
+    console.log(`\n${table(rows)}`);
+  }
+  const replayedTables = Object.entries(replayed.tables);
+  if (replayedTables.length > 0) {
+    const rows = [['replayed (weir replay)', 'error records', 'loaded', 'dropped', 'still failing']];
+    for (const [t, c] of replayedTables)
+      rows.push([
+        t,
+        String(c.recordsIn),
+        String(c.recordsOut),
+        String(c.recordsDropped),
+        String(c.recordsErrored),
+      ]);
     console.log(`\n${table(rows)}`);
   }
   return 0;
