@@ -1,15 +1,20 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { checkpointRoot } from '../../runtime/run.ts';
 import { errorStoreLocation } from '../../sinks/errors/store.ts';
 import { parseCommandArgs } from '../args.ts';
 import { loadOrReport } from '../load.ts';
 import { table } from '../summary.ts';
 
-const HELP = `Usage: weir errors <dir> [--code C] [--table T] [--day yyyy-MM-dd] [--limit N] [--json]
+const HELP = `Usage: weir errors <dir> [--code C] [--table T] [--day yyyy-MM-dd] [--limit N] [--all] [--json]
 
 Counts committed error records by day, code and table, then shows the newest ones
-(what failed, where in the source, and the raw record).`;
+(what failed, where in the source, and the raw record). Error records weir replay already took
+are left out (a record that failed again is there as a new error record); --all shows them too.
+
+Example:
+  weir errors examples/quickstart --code CAST --limit 3`;
 
 const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
@@ -20,6 +25,7 @@ export async function run(args: string[]): Promise<number> {
     day: { type: 'string' },
     limit: { type: 'string', default: '10' },
     json: { type: 'boolean', default: false },
+    all: { type: 'boolean', default: false },
   });
   if (!parsed.ok) return parsed.code;
   const { values, positionals } = parsed;
@@ -36,7 +42,6 @@ export async function run(args: string[]): Promise<number> {
   if (values.code) where.push(`code = ${quote(values.code)}`);
   if (values.table) where.push(`"table" = ${quote(values.table)}`);
   if (values.day) where.push(`dt = ${quote(values.day)}`);
-  const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const files = quote(join(location, '*', '*', 'part-*'));
   let lenient = '';
   const src =
@@ -45,6 +50,16 @@ export async function run(args: string[]): Promise<number> {
     message: 'VARCHAR', raw: 'VARCHAR', split: 'VARCHAR', "offset": 'BIGINT', line: 'BIGINT', config_version: 'VARCHAR'})`;
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
+  const ledgers = join(checkpointRoot(project), '_replays');
+  const replays = !values.all && existsSync(ledgers) && readdirSync(ledgers).some((n) => n.endsWith('.json'));
+  if (replays) {
+    await conn.run(`CREATE TEMP TABLE replayed AS SELECT r.time, r.split, r."offset", r.code, r."table"
+      FROM (SELECT unnest(records) AS r FROM read_json(${quote(join(ledgers, '*.json'))},
+        columns = {records: 'STRUCT(time VARCHAR, split VARCHAR, "offset" BIGINT, code VARCHAR, "table" VARCHAR)[]'}))`);
+    where.push(`NOT EXISTS (SELECT 1 FROM replayed p WHERE p.time = e.time AND p.split = e.split
+      AND p."offset" = e."offset" AND p.code = e.code AND p."table" IS NOT DISTINCT FROM e."table")`);
+  }
+  const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
   try {
     const hasFiles = await conn.runAndReadAll(`SELECT count(*) AS n FROM glob(${files})`);
     if (Number(hasFiles.getRowObjectsJson()[0].n) === 0) {
@@ -66,11 +81,11 @@ export async function run(args: string[]): Promise<number> {
     };
     const counts = await read(
       () =>
-        `SELECT dt AS day, code, "table", count(*) AS records FROM ${src()} ${filter} GROUP BY ALL ORDER BY day DESC, records DESC`,
+        `SELECT dt AS day, code, "table", count(*) AS records FROM ${src()} AS e ${filter} GROUP BY ALL ORDER BY day DESC, records DESC`,
     );
     const records = await read(
       () => `SELECT time, code, stage, "table", field, error_class, message, raw, split, "offset", line
-         FROM ${src()} ${filter} ORDER BY time DESC, split, "offset" LIMIT ${Number.isFinite(limit) ? limit : 10}`,
+         FROM ${src()} AS e ${filter} ORDER BY time DESC, split, "offset" LIMIT ${Number.isFinite(limit) ? limit : 10}`,
     );
     if (values.json) {
       console.log(JSON.stringify({ counts, records }, null, 2));
