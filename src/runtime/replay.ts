@@ -19,6 +19,7 @@ import { errorStoreLocation } from '../sinks/registry.ts';
 import { type PartitionRef, readManifests } from './checkpoint.ts';
 import type { InputBatch, SourceInput } from './input.ts';
 import { runWorker } from './job.ts';
+import { markLive } from './live.ts';
 import { type JobPlan, planJobs } from './plan.ts';
 
 /** One committed error record, as the error store holds it. */
@@ -250,10 +251,34 @@ export async function runReplay(
     signal?: AbortSignal;
   },
 ): Promise<ReplaySummary> {
+  // Marked live like a `weir run`: another process's recovery leaves this one's in-progress files alone.
+  const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const unmark = await markLive(root, runId);
+  try {
+    return await replayLedgers(project, catalog, root, selection, opts, runId);
+  } finally {
+    await unmark();
+  }
+}
+
+async function replayLedgers(
+  project: Project,
+  catalog: Catalog,
+  root: string,
+  selection: ReplaySelection,
+  opts: {
+    log: (line: string) => void;
+    onProgress?: (read: number, total: number) => void;
+    signal?: AbortSignal;
+  },
+  runId: string,
+): Promise<ReplaySummary> {
   const summary: ReplaySummary = { groups: [], skipped: [], counters: sumCounters([]) };
   const all: Counters[] = [];
   const runLedger = async (ledger: Ledger) => {
+    let group = 0;
     for (const [table, records] of byTable(ledger.records)) {
+      group++;
       const name = `${REPLAY_JOB_PREFIX}${ledger.id}-${table}`;
       const previous = (await readManifests(root, name)).find((m) => m.worker === 0);
       const start = previous?.positions.replay?.offset ?? 0;
@@ -281,7 +306,8 @@ export async function runReplay(
           job,
           worker: 0,
           workers: 1,
-          runId: `${ledger.id}r${randomBytes(2).toString('hex')}`,
+          // Tables of one ledger share the error store: each writes its own file names.
+          runId: `${runId}${ledger.id}g${group}`,
           follow: false,
           batchSize: BATCH,
           checkpointDir: root,

@@ -3,8 +3,7 @@
 // share of one read. A Kafka job's workers are members of one consumer group: this process runs
 // one (or --workers) of them, other processes of the same project join the same group.
 import { randomBytes, randomInt } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, hostname } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
@@ -16,6 +15,7 @@ import { type Catalog, recoverSinks, registerPartitions, registerTables } from '
 import { checkpointDir, mergePositions, type PartitionRef, readManifests } from './checkpoint.ts';
 import { explainError } from './io-errors.ts';
 import { type Progress, type RefusedVersion, runWorker, type WorkerOptions } from './job.ts';
+import { liveRuns, markLive } from './live.ts';
 import { acquireRunLock, type RunLock } from './lock.ts';
 import { isRealtimeJob, type JobPlan, planJobs } from './plan.ts';
 import { replayJobNames } from './replay.ts';
@@ -73,41 +73,6 @@ export async function recover(project: Project, catalog: Catalog): Promise<void>
   await recoverSinks(project, catalog, manifests, (name) =>
     live.some((id) => name.startsWith(`.part-${id}`)),
   );
-}
-
-function liveDir(root: string): string {
-  return join(root, '_live');
-}
-
-/** Run ids of `weir run` processes that are alive (on this host: checked by pid; elsewhere: assumed). */
-async function liveRuns(root: string): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(liveDir(root));
-  } catch {
-    return [];
-  }
-  const live: string[] = [];
-  for (const name of names) {
-    try {
-      const { pid, host } = JSON.parse(await readFile(join(liveDir(root), name), 'utf8'));
-      if (host !== hostname()) live.push(name);
-      else {
-        process.kill(pid, 0);
-        live.push(name);
-      }
-    } catch {
-      await rm(join(liveDir(root), name), { force: true });
-    }
-  }
-  return live;
-}
-
-async function markLive(root: string, runId: string): Promise<() => Promise<void>> {
-  await mkdir(liveDir(root), { recursive: true });
-  const path = join(liveDir(root), runId);
-  await writeFile(path, JSON.stringify({ pid: process.pid, host: hostname() }));
-  return () => rm(path, { force: true });
 }
 
 /** The splits of a files source as listed now; stdin is one split. */

@@ -130,3 +130,30 @@ test('SIGKILL a replay again and again, then run it to the end: exact', async ()
   assert.match(weir(['replay', dir]).stdout, /nothing to replay/);
   assert.deepEqual(await rows(dir), truth(N));
 });
+
+test('two tables replayed together: each keeps its rows and its records that still fail', async () => {
+  const N = 1000;
+  const twoTables = (level: string) =>
+    config(level).replace(
+      'sinks:\n',
+      `  u:\n    source: events\n    parser: { json: {} }\n    schema: { id: BIGINT NOT NULL, level: ${level} }\nsinks:\n  u: { table: u, hive: { database: db, format: parquet } }\n`,
+    );
+  const dir = await idProject({ 'data/a.log': lines(N) }, twoTables('TINYINT'));
+  assert.equal(weir(['run', dir]).status, 0);
+  await writeFile(join(dir, 'weir.yaml'), twoTables('INT'));
+  const r = weir(['replay', dir]);
+  assert.equal(r.status, 0, r.stderr);
+  const counts = JSON.parse(weir(['errors', dir, '--json']).stdout).counts as {
+    table: string;
+    records: number;
+  }[];
+  assert.deepEqual(
+    counts.map((c) => [c.table, Number(c.records)]).sort(),
+    [
+      ['t', N / 100],
+      ['u', N / 100],
+    ],
+    'the error records that failed again, of both tables',
+  );
+  assert.deepEqual(await rows(dir), truth(N));
+});
