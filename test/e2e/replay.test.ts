@@ -157,3 +157,19 @@ test('two tables replayed together: each keeps its rows and its records that sti
   );
   assert.deepEqual(await rows(dir), truth(N));
 });
+
+test('on a terminal a replay shows a progress bar with rate and ETA; in a pipe, no bar', async () => {
+  const dir = await idProject({ 'data/a.log': lines(300) }, config('TINYINT'));
+  assert.equal(weir(['run', dir]).status, 0);
+  await writeFile(join(dir, 'weir.yaml'), config('INT'));
+  // script(1) gives the replay a pseudo-terminal, as a user's shell does.
+  const command = `${process.execPath} ${CLI} replay ${dir}`;
+  const tty = spawnSync('script', ['-qec', command, '/dev/null'], {
+    encoding: 'utf8',
+    env: { ...process.env, WEIR_TEST_REPLAY_BATCH: '20', WEIR_TEST_BATCH_DELAY_MS: '20' },
+  });
+  assert.equal(tty.status, 0, tty.stdout);
+  assert.match(tty.stdout, /replayed error records \|[=-]+\| \d+\/\d+ \| [\d,]+\/s \| ETA /);
+  const piped = weir(['replay', dir]);
+  assert.doesNotMatch(piped.stderr, /\|[=-]+\|/);
+});

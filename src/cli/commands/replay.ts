@@ -7,6 +7,7 @@ import { checkpointRoot, recover } from '../../runtime/run.ts';
 import { registerTables } from '../../sinks/recovery.ts';
 import { parseCommandArgs } from '../args.ts';
 import { loadOrReport } from '../load.ts';
+import { progressReporter } from '../progress.ts';
 import { table } from '../summary.ts';
 
 const HELP = `Usage: weir replay <dir> [--table T] [--day yyyy-MM-dd] [--code C] [--since TIME] [--until TIME] [--dry-run] [--json]
@@ -130,18 +131,17 @@ export async function run(args: string[]): Promise<number> {
   try {
     const catalog = await registerTables(project);
     await recover(project, catalog);
-    let last = Date.now();
-    const summary = await runReplay(project, catalog, root, sel, {
-      log: (line) => console.error(line),
-      signal: abort.signal,
-      onProgress: (read, total) => {
-        if (Date.now() - last < 5000) return;
-        last = Date.now();
-        console.error(
-          `… replayed ${read.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} error records`,
-        );
-      },
-    });
+    const progress = progressReporter('replayed error records');
+    let summary: Awaited<ReturnType<typeof runReplay>>;
+    try {
+      summary = await runReplay(project, catalog, root, sel, {
+        log: (line) => console.error(line),
+        signal: abort.signal,
+        onProgress: (read, total) => progress.update(read, total),
+      });
+    } finally {
+      progress.stop();
+    }
     if (values.json) {
       console.log(JSON.stringify(summary, null, 2));
       return 0;
