@@ -12,6 +12,7 @@ const COMMANDS: Record<string, string> = {
   status: 'show SLA counters per table and sink',
   errors: 'count and show error records',
   replay: 'run stored error records again through the fixed config',
+  backfill: "rebuild a table's partitions from raw input and swap them in atomically",
   serve: 'start the HTTP server (schema registry, Flink SQL DDL per Kafka sink)',
   token: 'create, list and revoke the API tokens (with roles) weir serve accepts',
   publish: 'publish the project as a new version in the config center of a weir serve',

@@ -11,6 +11,8 @@ import type { PartitionRef, PendingFileRef } from './contract.ts';
 import { errorStoreLocation } from './errors/store.ts';
 
 export type { Catalog } from '../connectors/warehouse/catalog.ts';
+// Where a partition's files sit under a table's location (weir backfill swaps partitions).
+export { partitionDir } from '../connectors/warehouse/paths.ts';
 
 interface WarehouseTable {
   sink: string;

@@ -1,0 +1,297 @@
+// `weir backfill`: a table's partitions rebuilt from raw input with the current config, then
+// swapped in. The input is loaded by a normal run (run.ts, exactly once, resumable) of a copy of
+// the project whose warehouse is a staging folder (<warehouse>/_weir/backfills/<id>); then each
+// partition's location in the catalog is pointed at its staging copy, one catalog entry per
+// partition, so a reader sees the old rows or the new, never a mix. `--finalize` copies the
+// staged files home and points the partition back; `--rollback` points it at the data it had.
+// A backfill's state file (<id>.json beside the staging folders) says how far it got.
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Project } from '../config/project.ts';
+import { hiveTarget } from '../config/resolve.ts';
+import { writeFileAtomic } from '../core/fs.ts';
+import { type Catalog, partitionDir } from '../sinks/recovery.ts';
+import { type RunSummary, runProject } from './run.ts';
+
+export type BackfillStep = 'loading' | 'swapped' | 'finalized' | 'rolled-back';
+
+export interface BackfillState {
+  format: 1;
+  id: string;
+  table: string;
+  sink: string;
+  database: string;
+  /** The catalog's table name. */
+  catalogTable: string;
+  column: string;
+  /** The partitions' values of `column`. */
+  values: string[];
+  input: string[];
+  staging: string;
+  created: string;
+  step: BackfillStep;
+  /** Each partition's location before the swap (where --rollback points it again). */
+  before?: { value: string; location: string }[];
+}
+
+export class BackfillError extends Error {}
+
+const backfillsDir = (project: Project) => join(project.warehouse, '_weir', 'backfills');
+
+/** `dt=2026-11-25..2026-11-27` (days), `dt=a,b` or `dt=a`: the column and its values. */
+export function parsePartitions(spec: string): { column: string; values: string[] } {
+  const m = /^([A-Za-z_]\w*)=(.+)$/.exec(spec);
+  if (!m)
+    throw new BackfillError(
+      `--partitions: write column=value, column=a,b or dt=2026-11-25..2026-11-27, got "${spec}"`,
+    );
+  const [, column, rest] = m;
+  const range = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(rest!);
+  if (!range) return { column: column!, values: rest!.split(',') };
+  const values: string[] = [];
+  const end = Date.parse(`${range[2]}T00:00:00Z`);
+  for (let t = Date.parse(`${range[1]}T00:00:00Z`); t <= end; t += 86_400_000)
+    values.push(new Date(t).toISOString().slice(0, 10));
+  if (values.length === 0 || values.length > 1000)
+    throw new BackfillError(`--partitions: ${range[1]}..${range[2]} must run forward, at most 1000 days`);
+  return { column: column!, values };
+}
+
+async function save(project: Project, state: BackfillState): Promise<void> {
+  await mkdir(backfillsDir(project), { recursive: true });
+  await writeFileAtomic(join(backfillsDir(project), `${state.id}.json`), JSON.stringify(state, null, 2));
+}
+
+export async function listBackfills(project: Project): Promise<BackfillState[]> {
+  const names = (await readdir(backfillsDir(project)).catch(() => [] as string[])).filter((n) =>
+    n.endsWith('.json'),
+  );
+  const out: BackfillState[] = [];
+  for (const n of names.sort()) out.push(JSON.parse(await readFile(join(backfillsDir(project), n), 'utf8')));
+  return out;
+}
+
+export async function getBackfill(project: Project, id: string): Promise<BackfillState> {
+  const found = (await listBackfills(project)).find((b) => b.id === id);
+  if (!found) throw new BackfillError(`no backfill "${id}" (weir backfill <dir> --list shows them)`);
+  return found;
+}
+
+/** The project as the backfill's load runs it: the table alone, read from `input`, into staging. */
+function stagingProject(project: Project, state: BackfillState): Project {
+  const table = project.tables.find((t) => t.name === state.table)!;
+  const sink = project.sinks.find((s) => s.name === state.sink)!;
+  const { location: _, ...hive } = sink.config.hive!;
+  return {
+    ...project,
+    warehouse: state.staging,
+    config: {
+      ...project.config,
+      warehouse: state.staging,
+      checkpoint: { ...project.config.checkpoint, dir: undefined },
+      errors: { ...project.config.errors, location: undefined },
+      sources: {
+        backfill: {
+          files: { path: state.input, follow: false },
+          max_record_bytes: project.config.sources[table.config.source]!.max_record_bytes,
+        },
+      },
+    } as Project['config'],
+    tables: [{ ...table, config: { ...table.config, source: 'backfill' } }],
+    sinks: [
+      {
+        ...sink,
+        config: { ...sink.config, hive: { ...hive, table: state.catalogTable, database: state.database } },
+      },
+    ],
+  };
+}
+
+function stagedLocation(state: BackfillState, value: string): string {
+  return join(
+    state.staging,
+    `${state.database}.db`,
+    state.catalogTable,
+    partitionDir([state.column], [value]),
+  );
+}
+
+/**
+ * Starts a backfill (or resumes the unfinished one of the same table, partitions and input):
+ * loads the input into staging, then swaps every partition's location.
+ */
+export async function backfill(
+  project: Project,
+  catalog: Catalog,
+  opts: {
+    table: string;
+    partitions: string;
+    input: string[];
+    onProgress?: (read: number) => void;
+    signal?: AbortSignal;
+  },
+): Promise<{ state: BackfillState; load: RunSummary }> {
+  const table = project.tables.find((t) => t.name === opts.table);
+  if (!table) throw new BackfillError(`the config has no table "${opts.table}"`);
+  const hives = project.sinks.filter((s) => s.config.table === table.name && s.config.hive);
+  if (hives.length !== 1)
+    throw new BackfillError(
+      `table ${table.name} has ${hives.length} warehouse sinks; a backfill rebuilds a table with exactly one`,
+    );
+  const sink = hives[0]!;
+  const hive = sink.config.hive!;
+  const { column, values } = parsePartitions(opts.partitions);
+  if (hive.partitioned_by.length !== 1 || hive.partitioned_by[0] !== column)
+    throw new BackfillError(
+      `sink ${sink.name} is partitioned by [${hive.partitioned_by.join(', ')}]; a backfill swaps partitions of one column, and --partitions names ${column}`,
+    );
+  const target = hiveTarget(project, sink.name, hive);
+  const same = (b: BackfillState) =>
+    b.step === 'loading' &&
+    b.table === table.name &&
+    b.column === column &&
+    b.values.join() === values.join() &&
+    b.input.join() === opts.input.join();
+  let state = (await listBackfills(project)).find(same);
+  if (!state) {
+    const id = `${new Date().toISOString().slice(0, 10).replaceAll('-', '')}-${randomBytes(3).toString('hex')}`;
+    state = {
+      format: 1,
+      id,
+      table: table.name,
+      sink: sink.name,
+      database: target.database,
+      catalogTable: target.table,
+      column,
+      values,
+      input: opts.input,
+      staging: join(backfillsDir(project), id),
+      created: new Date().toISOString(),
+      step: 'loading',
+    };
+    await save(project, state);
+  }
+  const load = await runProject(stagingProject(project, state), {
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.onProgress
+      ? { onProgress: (_s: string, p: { recordsRead: number }) => opts.onProgress!(p.recordsRead) }
+      : {}),
+    log: () => {},
+  });
+  if (opts.signal?.aborted) return { state, load };
+  // The swap: where each partition points now is kept first, so a rollback can point it back.
+  const current = await catalog.getTable(target.database, target.table);
+  state.before = values.map((value) => ({
+    value,
+    location:
+      current?.partitions.find((p) => p.values[column] === value)?.location ??
+      join(target.location, partitionDir([column], [value])),
+  }));
+  await save(project, state);
+  for (const value of values) {
+    const location = stagedLocation(state, value);
+    await mkdir(location, { recursive: true }); // no rows for it: the partition becomes empty
+    await catalog.setPartitionLocation(target.database, target.table, { [column]: value }, location);
+  }
+  state.step = 'swapped';
+  await save(project, state);
+  return { state, load };
+}
+
+/**
+ * Points every partition of a swapped backfill back at the data it had before. A finalized one
+ * gets its old files back home: readers are pointed at the kept copy first, the files are moved
+ * back, then the partition points home again, so a later --purge removes nothing in use.
+ */
+export async function rollbackBackfill(
+  project: Project,
+  catalog: Catalog,
+  id: string,
+): Promise<BackfillState> {
+  const state = await getBackfill(project, id);
+  if (state.step !== 'swapped' && state.step !== 'finalized')
+    throw new BackfillError(
+      `backfill ${id} is ${state.step}: only a swapped or finalized one can be rolled back`,
+    );
+  const at = (value: string, location: string) =>
+    catalog.setPartitionLocation(state.database, state.catalogTable, { [state.column]: value }, location);
+  for (const b of state.before ?? []) {
+    if (state.step === 'swapped') {
+      await at(b.value, b.location);
+      continue;
+    }
+    const dir = partitionDir([state.column], [b.value]);
+    const kept = join(state.staging, '_before', dir);
+    const homeDir = b.location;
+    await at(b.value, kept);
+    const keptNames = new Set((await readdir(kept)).filter((n) => n.startsWith('part-')));
+    const away = join(state.staging, '_after', dir);
+    await mkdir(away, { recursive: true });
+    for (const name of await readdir(homeDir))
+      if (name.startsWith('part-') && !keptNames.has(name))
+        await rename(join(homeDir, name), join(away, name));
+    for (const name of keptNames) {
+      await copyFile(join(kept, name), join(homeDir, `.${name}.copying`));
+      await rename(join(homeDir, `.${name}.copying`), join(homeDir, name));
+    }
+    await at(b.value, homeDir);
+  }
+  state.step = 'rolled-back';
+  await save(project, state);
+  return state;
+}
+
+/**
+ * Moves a swapped backfill's data home: per partition, the old files go to <staging>/_before
+ * (kept for --rollback until --purge), the staged files are copied into the partition's home
+ * folder, and the partition points home again. Readers read the staged copy until that last step.
+ */
+export async function finalizeBackfill(
+  project: Project,
+  catalog: Catalog,
+  id: string,
+): Promise<BackfillState> {
+  const state = await getBackfill(project, id);
+  if (state.step !== 'swapped')
+    throw new BackfillError(`backfill ${id} is ${state.step}: only a swapped one can be finalized`);
+  const sink = project.sinks.find((s) => s.name === state.sink)!;
+  const home = hiveTarget(project, sink.name, sink.config.hive!).location;
+  for (const b of state.before ?? []) {
+    const dir = partitionDir([state.column], [b.value]);
+    const homeDir = join(home, dir);
+    const kept = join(state.staging, '_before', dir);
+    await mkdir(kept, { recursive: true });
+    await mkdir(homeDir, { recursive: true });
+    const staged = stagedLocation(state, b.value);
+    const stagedNames = new Set((await readdir(staged)).filter((n) => n.startsWith('part-')));
+    // A rerun after a crash finds some files moved already: each step is done once.
+    for (const name of await readdir(homeDir))
+      if (name.startsWith('part-') && !stagedNames.has(name))
+        await rename(join(homeDir, name), join(kept, name));
+    for (const name of stagedNames) {
+      await copyFile(join(staged, name), join(homeDir, `.${name}.copying`));
+      await rename(join(homeDir, `.${name}.copying`), join(homeDir, name));
+    }
+    await catalog.setPartitionLocation(
+      state.database,
+      state.catalogTable,
+      { [state.column]: b.value },
+      homeDir,
+    );
+  }
+  state.step = 'finalized';
+  await save(project, state);
+  return state;
+}
+
+/** Removes a finished backfill's staging folder (its staged copy and the data it replaced). */
+export async function purgeBackfill(project: Project, id: string): Promise<BackfillState> {
+  const state = await getBackfill(project, id);
+  if (state.step === 'swapped' || state.step === 'loading')
+    throw new BackfillError(
+      `backfill ${id} is ${state.step}: finalize or roll it back first (readers may use its files)`,
+    );
+  await rm(state.staging, { recursive: true, force: true });
+  return state;
+}
