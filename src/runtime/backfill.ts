@@ -6,10 +6,11 @@
 // staged files home and points the partition back; `--rollback` points it at the data it had.
 // A backfill's state file (<id>.json beside the staging folders) says how far it got.
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Project } from '../config/project.ts';
 import { hiveTarget } from '../config/resolve.ts';
+import { resolveFiles } from '../connectors/files/source.ts';
 import { writeFileAtomic } from '../core/fs.ts';
 import { type Catalog, partitionDir } from '../sinks/recovery.ts';
 import { type RunSummary, runProject } from './run.ts';
@@ -128,7 +129,8 @@ export async function backfill(
     table: string;
     partitions: string;
     input: string[];
-    onProgress?: (read: number) => void;
+    /** Bytes of the input read so far, of `total`. */
+    onProgress?: (read: number, total: number) => void;
     signal?: AbortSignal;
   },
 ): Promise<{ state: BackfillState; load: RunSummary }> {
@@ -172,11 +174,19 @@ export async function backfill(
     };
     await save(project, state);
   }
+  // Progress in bytes of the input, summed over the load's workers.
+  let total = 0;
+  for (const f of await resolveFiles(project.dir, state.input)) total += (await stat(f)).size;
+  const read = new Map<number, number>();
   const load = await runProject(stagingProject(project, state), {
     ...(opts.signal ? { signal: opts.signal } : {}),
-    ...(opts.onProgress
-      ? { onProgress: (_s: string, p: { recordsRead: number }) => opts.onProgress!(p.recordsRead) }
-      : {}),
+    onProgress: (_source: string, p: { worker: number; bytesRead: number }) => {
+      read.set(p.worker, p.bytesRead);
+      opts.onProgress?.(
+        [...read.values()].reduce((a, b) => a + b, 0),
+        total,
+      );
+    },
     log: () => {},
   });
   if (opts.signal?.aborted) return { state, load };

@@ -178,3 +178,58 @@ test('a backfill SIGKILLed while loading, then run again, is exact; a live weir 
     await new Promise((d) => run.once('exit', d));
   }
 });
+
+test('a filter that sent rows to the wrong table: after the fix, a backfill makes the table the truth', async () => {
+  const filterConfig = (keyword: string) => `warehouse: ./warehouse
+sources:
+  events: { files: { path: "data/*.log" } }
+tables:
+  login:
+    source: events
+    filter: { contains: ['${keyword}'] }
+    parser: { json: {} }
+    schema: { id: BIGINT NOT NULL, day: STRING NOT NULL }
+  logout:
+    source: events
+    filter: { contains: ['"kind":"logout"'] }
+    parser: { json: {} }
+    schema: { id: BIGINT NOT NULL, day: STRING NOT NULL }
+sinks:
+  login: { table: login, hive: { database: db, format: json, partitioned_by: [day] } }
+  logout: { table: logout, hive: { database: db, format: json, partitioned_by: [day] } }
+`;
+  const N = 900;
+  const input = Array.from({ length: N }, (_, i) =>
+    JSON.stringify({ id: i, day: DAYS[i % 3], kind: i % 2 === 0 ? 'login' : 'logout' }),
+  ).join('\n');
+  // The bug: '"kind":"log' also matches logouts.
+  const dir = await idProject({ 'data/a.log': `${input}\n` }, filterConfig('"kind":"log'));
+  assert.equal(weir(['run', dir]).status, 0);
+  const count = async () => {
+    const conn = await openWarehouse(join(dir, 'warehouse'));
+    try {
+      const [r] = (
+        await conn.runAndReadAll(
+          'SELECT count(*) AS n, count(*) FILTER (WHERE id % 2 = 1) AS wrong FROM db.login',
+        )
+      ).getRowObjectsJson();
+      return [Number(r!.n), Number(r!.wrong)];
+    } finally {
+      conn.closeSync();
+    }
+  };
+  assert.deepEqual(await count(), [N, N / 2], 'logouts in the login table');
+  await writeFile(join(dir, 'weir.yaml'), filterConfig('"kind":"login"'));
+  const r = weir([
+    'backfill',
+    dir,
+    '--table',
+    'login',
+    '--partitions',
+    `day=${DAYS[0]}..${DAYS[2]}`,
+    '--input',
+    'data/*.log',
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(await count(), [N / 2, 0], 'only the logins');
+});

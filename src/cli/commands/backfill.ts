@@ -111,7 +111,7 @@ export async function run(args: string[]): Promise<number> {
     const stop = () => abort.abort();
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
-    const progress = progressReporter('backfill: records read');
+    const progress = progressReporter('backfill: input KiB read');
     let result: Awaited<ReturnType<typeof backfill>>;
     try {
       result = await backfill(project, catalog, {
@@ -119,7 +119,8 @@ export async function run(args: string[]): Promise<number> {
         partitions: values.partitions,
         input: values.input,
         signal: abort.signal,
-        onProgress: (read) => progress.update(read, read),
+        onProgress: (read, total) =>
+          progress.update(Math.round(read / 1024), Math.max(1, Math.round(total / 1024))),
       });
     } finally {
       progress.stop();
