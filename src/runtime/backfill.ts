@@ -28,7 +28,10 @@ export interface BackfillState {
   column: string;
   /** The partitions' values of `column`. */
   values: string[];
+  /** Files (globs relative to the project), or `kafka`: the table's own topic, from `since` on. */
   input: string[];
+  /** Kafka input: the first message time to read (ISO); earliest when absent. */
+  since?: string;
   staging: string;
   created: string;
   step: BackfillStep;
@@ -79,6 +82,27 @@ export async function getBackfill(project: Project, id: string): Promise<Backfil
   return found;
 }
 
+export const isKafkaInput = (input: string[]) => input.length === 1 && input[0] === 'kafka';
+
+/**
+ * Files as a bounded files source; `kafka` as the table's own topic read by a consumer group of
+ * the backfill's own (so the live job's offsets are untouched), from `since` to the end it has.
+ */
+function backfillSource(project: Project, state: BackfillState): Project['config']['sources'][string] {
+  const own = project.config.sources[project.tables.find((t) => t.name === state.table)!.config.source]!;
+  if (!isKafkaInput(state.input))
+    return { files: { path: state.input, follow: false }, max_record_bytes: own.max_record_bytes };
+  return {
+    kafka: {
+      ...own.kafka!,
+      group: `${own.kafka!.group}.backfill-${state.id}`,
+      start: state.since === undefined ? 'earliest' : { timestamp: state.since },
+      separate_realtime: false,
+    },
+    max_record_bytes: own.max_record_bytes,
+  };
+}
+
 /** The project as the backfill's load runs it: the table alone, read from `input`, into staging. */
 function stagingProject(project: Project, state: BackfillState): Project {
   const table = project.tables.find((t) => t.name === state.table)!;
@@ -92,12 +116,7 @@ function stagingProject(project: Project, state: BackfillState): Project {
       warehouse: state.staging,
       checkpoint: { ...project.config.checkpoint, dir: undefined },
       errors: { ...project.config.errors, location: undefined },
-      sources: {
-        backfill: {
-          files: { path: state.input, follow: false },
-          max_record_bytes: project.config.sources[table.config.source]!.max_record_bytes,
-        },
-      },
+      sources: { backfill: backfillSource(project, state) },
     } as Project['config'],
     tables: [{ ...table, config: { ...table.config, source: 'backfill' } }],
     sinks: [
@@ -129,6 +148,7 @@ export async function backfill(
     table: string;
     partitions: string;
     input: string[];
+    since?: string;
     /** Bytes of the input read so far, of `total`. */
     onProgress?: (read: number, total: number) => void;
     signal?: AbortSignal;
@@ -149,12 +169,19 @@ export async function backfill(
       `sink ${sink.name} is partitioned by [${hive.partitioned_by.join(', ')}]; a backfill swaps partitions of one column, and --partitions names ${column}`,
     );
   const target = hiveTarget(project, sink.name, hive);
+  if (isKafkaInput(opts.input) && !project.config.sources[table.config.source]?.kafka)
+    throw new BackfillError(
+      `--input kafka reads the table's own topic, but source ${table.config.source} is not a Kafka source`,
+    );
+  if (opts.since !== undefined && Number.isNaN(Date.parse(opts.since)))
+    throw new BackfillError(`--since must be a time like 2026-11-25T00:00:00Z, got "${opts.since}"`);
   const same = (b: BackfillState) =>
     b.step === 'loading' &&
     b.table === table.name &&
     b.column === column &&
     b.values.join() === values.join() &&
-    b.input.join() === opts.input.join();
+    b.input.join() === opts.input.join() &&
+    b.since === opts.since;
   let state = (await listBackfills(project)).find(same);
   if (!state) {
     const id = `${new Date().toISOString().slice(0, 10).replaceAll('-', '')}-${randomBytes(3).toString('hex')}`;
@@ -168,6 +195,7 @@ export async function backfill(
       column,
       values,
       input: opts.input,
+      ...(opts.since === undefined ? {} : { since: opts.since }),
       staging: join(backfillsDir(project), id),
       created: new Date().toISOString(),
       step: 'loading',
@@ -176,9 +204,12 @@ export async function backfill(
   }
   // Progress in bytes of the input, summed over the load's workers.
   let total = 0;
-  for (const f of await resolveFiles(project.dir, state.input)) total += (await stat(f)).size;
+  if (!isKafkaInput(state.input))
+    for (const f of await resolveFiles(project.dir, state.input)) total += (await stat(f)).size;
   const read = new Map<number, number>();
   const load = await runProject(stagingProject(project, state), {
+    // Kafka: up to the end offsets seen at the start, as one group member whose manifest a rerun resumes.
+    ...(isKafkaInput(state.input) ? { untilEnd: true, workerId: 1 } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     onProgress: (_source: string, p: { worker: number; bytesRead: number }) => {
       read.set(p.worker, p.bytesRead);

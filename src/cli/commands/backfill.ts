@@ -18,7 +18,7 @@ import { loadOrReport } from '../load.ts';
 import { progressReporter } from '../progress.ts';
 import { table } from '../summary.ts';
 
-const HELP = `Usage: weir backfill <dir> --table T --partitions SPEC --input GLOB [--include-live]
+const HELP = `Usage: weir backfill <dir> --table T --partitions SPEC --input GLOB|kafka [--since TIME] [--include-live]
        weir backfill <dir> --finalize ID | --rollback ID | --purge ID | --list
 
 Rebuilds partitions of table T with the current config, after you fixed a config problem that
@@ -29,7 +29,10 @@ A backfill that was stopped is resumed by running the same command again.
 
   --table T        the table to rebuild (one warehouse sink, partitioned by one column)
   --partitions S   dt=2026-11-25..2026-11-27 (days), dt=a,b or dt=a
-  --input GLOB     the raw input files for those partitions (relative to <dir>; repeatable)
+  --input GLOB     the raw input files for those partitions (relative to <dir>; repeatable),
+                   or \`kafka\`: the table's own Kafka topic, read to its end by a consumer group
+                   of the backfill's own (the live job's offsets are untouched)
+  --since TIME     with --input kafka: start at the first message of TIME (ISO); default earliest
   --include-live   go on although a weir run of the project is running (it must not be writing
                    these partitions any more: rows it writes there are not in the backfill)
   --finalize ID    copy the backfill's data home and point the partitions home again
@@ -52,6 +55,7 @@ export async function run(args: string[]): Promise<number> {
     table: { type: 'string' },
     partitions: { type: 'string' },
     input: { type: 'string', multiple: true },
+    since: { type: 'string' },
     'include-live': { type: 'boolean', default: false },
     finalize: { type: 'string' },
     rollback: { type: 'string' },
@@ -118,6 +122,7 @@ export async function run(args: string[]): Promise<number> {
         table: values.table,
         partitions: values.partitions,
         input: values.input,
+        ...(values.since === undefined ? {} : { since: values.since }),
         signal: abort.signal,
         onProgress: (read, total) =>
           progress.update(Math.round(read / 1024), Math.max(1, Math.round(total / 1024))),
