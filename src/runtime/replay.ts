@@ -53,6 +53,8 @@ interface Ledger {
   format: 1;
   id: string;
   created: string;
+  /** The config version the replay runs the records through. */
+  configVersion: string;
   selection: ReplaySelection;
   records: StoredError[];
 }
@@ -348,6 +350,7 @@ async function replayLedgers(
       format: 1,
       id: `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`,
       created: new Date().toISOString(),
+      configVersion: project.version,
       selection,
       records: take,
     };

@@ -102,6 +102,16 @@ test('after a fix, weir replay loads the failed rows exactly once; a second repl
     );
   assert.equal(total([]), N / 100);
   assert.equal(total(['--all']), N - before.n + N / 100, 'with --all, the replayed ones too');
+  const all = JSON.parse(weir(['errors', dir, '--json', '--all', '--limit', '100000']).stdout).records as {
+    replayed_by: string | null;
+    replayed_version: string | null;
+  }[];
+  const by = all.filter((r) => r.replayed_by);
+  assert.equal(by.length, N - before.n, 'each replayed record names its replay');
+  assert.ok(
+    by.every((r) => r.replayed_version && r.replayed_version.length === 12),
+    'and the version it ran',
+  );
 });
 
 test('SIGKILL a replay again and again, then run it to the end: exact', async () => {

@@ -51,14 +51,21 @@ export async function run(args: string[]): Promise<number> {
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
   const ledgers = join(checkpointRoot(project), '_replays');
-  const replays = !values.all && existsSync(ledgers) && readdirSync(ledgers).some((n) => n.endsWith('.json'));
+  const replays = existsSync(ledgers) && readdirSync(ledgers).some((n) => n.endsWith('.json'));
+  const match = `p.time = e.time AND p.split = e.split AND p."offset" = e."offset" AND p.code = e.code
+    AND p."table" IS NOT DISTINCT FROM e."table"`;
   if (replays) {
-    await conn.run(`CREATE TEMP TABLE replayed AS SELECT r.time, r.split, r."offset", r.code, r."table"
-      FROM (SELECT unnest(records) AS r FROM read_json(${quote(join(ledgers, '*.json'))},
-        columns = {records: 'STRUCT(time VARCHAR, split VARCHAR, "offset" BIGINT, code VARCHAR, "table" VARCHAR)[]'}))`);
-    where.push(`NOT EXISTS (SELECT 1 FROM replayed p WHERE p.time = e.time AND p.split = e.split
-      AND p."offset" = e."offset" AND p.code = e.code AND p."table" IS NOT DISTINCT FROM e."table")`);
+    await conn.run(`CREATE TEMP TABLE replayed AS SELECT id, config_version AS version, r.time, r.split, r."offset", r.code, r."table"
+      FROM (SELECT id, configVersion AS config_version, unnest(records) AS r FROM read_json(${quote(join(ledgers, '*.json'))},
+        columns = {id: 'VARCHAR', configVersion: 'VARCHAR',
+          records: 'STRUCT(time VARCHAR, split VARCHAR, "offset" BIGINT, code VARCHAR, "table" VARCHAR)[]'}))`);
+    if (!values.all) where.push(`NOT EXISTS (SELECT 1 FROM replayed p WHERE ${match})`);
   }
+  // Which replay took a record, and with which version (shown with --all).
+  const replayedBy = replays
+    ? `, (SELECT p.id FROM replayed p WHERE ${match} LIMIT 1) AS replayed_by,
+       (SELECT p.version FROM replayed p WHERE ${match} LIMIT 1) AS replayed_version`
+    : '';
   const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
   try {
     const hasFiles = await conn.runAndReadAll(`SELECT count(*) AS n FROM glob(${files})`);
@@ -84,7 +91,7 @@ export async function run(args: string[]): Promise<number> {
         `SELECT dt AS day, code, "table", count(*) AS records FROM ${src()} AS e ${filter} GROUP BY ALL ORDER BY day DESC, records DESC`,
     );
     const records = await read(
-      () => `SELECT time, code, stage, "table", field, error_class, message, raw, split, "offset", line
+      () => `SELECT time, code, stage, "table", field, error_class, message, raw, split, "offset", line${replayedBy}
          FROM ${src()} AS e ${filter} ORDER BY time DESC, split, "offset" LIMIT ${Number.isFinite(limit) ? limit : 10}`,
     );
     if (values.json) {
@@ -110,6 +117,10 @@ export async function run(args: string[]): Promise<number> {
       );
       console.log(`  ${r.message}`);
       console.log(`  raw: ${raw.length > 160 ? `${raw.slice(0, 160)}…` : raw}`);
+      if (r.replayed_by)
+        console.log(
+          `  replayed by weir replay ${r.replayed_by}${r.replayed_version ? ` (version ${r.replayed_version})` : ''}`,
+        );
     }
     return 0;
   } finally {
