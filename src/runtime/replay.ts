@@ -150,7 +150,8 @@ function tableProject(project: Project, table: string): Project {
   };
 }
 
-function rawRecord(e: StoredError): RawRecord {
+/** The raw input of a stored error record, at its original position. */
+export function rawRecord(e: StoredError): RawRecord {
   const bytes = new Uint8Array(Buffer.from(e.raw, 'base64'));
   return {
     bytes,
@@ -238,6 +239,13 @@ const byTable = (records: StoredError[]) => {
   return groups;
 };
 
+export interface ReplayOptions {
+  log: (line: string) => void;
+  /** Records of the table being replayed read so far, of its ledger's. */
+  onProgress?: (read: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
 /**
  * Finishes every unfinished ledger, then replays the matching error records no ledger has taken.
  * The caller holds the project's replay lock and has run recovery (run.ts recover).
@@ -247,11 +255,7 @@ export async function runReplay(
   catalog: Catalog,
   root: string,
   selection: ReplaySelection,
-  opts: {
-    log: (line: string) => void;
-    onProgress?: (read: number, total: number) => void;
-    signal?: AbortSignal;
-  },
+  opts: ReplayOptions,
 ): Promise<ReplaySummary> {
   // Marked live like a `weir run`: another process's recovery leaves this one's in-progress files alone.
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
@@ -268,11 +272,7 @@ async function replayLedgers(
   catalog: Catalog,
   root: string,
   selection: ReplaySelection,
-  opts: {
-    log: (line: string) => void;
-    onProgress?: (read: number, total: number) => void;
-    signal?: AbortSignal;
-  },
+  opts: ReplayOptions,
   runId: string,
 ): Promise<ReplaySummary> {
   const summary: ReplaySummary = { groups: [], skipped: [], counters: sumCounters([]) };

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { acquireRunLock, RunLockedError } from '../../runtime/lock.ts';
 import { previewProject } from '../../runtime/preview.ts';
-import { type ReplaySelection, runReplay, type StoredError, selectForReplay } from '../../runtime/replay.ts';
+import { type ReplaySelection, rawRecord, runReplay, selectForReplay } from '../../runtime/replay.ts';
 import { checkpointRoot, recover } from '../../runtime/run.ts';
 import { registerTables } from '../../sinks/recovery.ts';
 import { parseCommandArgs } from '../args.ts';
@@ -44,11 +44,6 @@ function selection(values: Record<string, unknown>): ReplaySelection | string {
   return s;
 }
 
-const rawOf = (e: StoredError) => {
-  const bytes = new Uint8Array(Buffer.from(e.raw, 'base64'));
-  return { bytes, text: new TextDecoder().decode(bytes), position: { split: e.split, offset: e.offset } };
-};
-
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs('replay', HELP, args, {
     table: { type: 'string' },
@@ -84,7 +79,7 @@ export async function run(args: string[]): Promise<number> {
     for (const t of [...new Set(take.map((e) => e.table!))].sort()) {
       const records = take.filter((e) => e.table === t);
       try {
-        const r = (await previewProject(project, records.map(rawOf), t)).tables[t]!;
+        const r = (await previewProject(project, records.map(rawRecord), t)).tables[t]!;
         const fail: Record<string, number> = {};
         for (const e of r.errors) fail[e.code] = (fail[e.code] ?? 0) + 1;
         report[t] = {

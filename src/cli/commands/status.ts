@@ -93,19 +93,9 @@ export async function run(args: string[]): Promise<number> {
       `source ${s}: ${info.lastCheckpoint ? `last checkpoint ${info.lastCheckpoint}` : 'never run'}`,
     );
   }
-  const workers = Object.entries(perSource).flatMap(([job, info]) =>
-    info.workers.map((w) => ({ job, ...w })),
-  );
-  if (workers.length > 0) {
-    const rows = [['job', 'worker', 'version', 'since', 'last checkpoint']];
-    for (const w of workers)
-      rows.push([w.job, String(w.worker), w.configVersion, w.since ?? '', w.lastCheckpoint]);
-    console.log(`\n${table(rows)}`);
-    for (const w of workers)
-      if (w.refused)
-        console.log(
-          `job ${w.job}, worker ${w.worker} refused version ${w.refused.version} at ${w.refused.time} and runs on ${w.configVersion}: ${w.refused.message}`,
-        );
+  const byJob = Object.fromEntries(Object.entries(perSource).map(([job, info]) => [job, info.workers]));
+  if (Object.values(byJob).some((ws) => ws.length > 0)) {
+    printWorkers(byJob);
     console.log('');
   }
   printSummary(project, counters);
