@@ -48,6 +48,14 @@ test('an absolute warehouse stays; a relative one resolves against the project, 
   assert.equal((await load(`warehouse: s3://bucket/wh\n${MINIMAL}`)).warehouse, 's3://bucket/wh');
 });
 
+test('checkpoint.dir and errors.location resolve against the project folder, not the working directory', async () => {
+  const p = await load(`checkpoint: { dir: ./ckpt }\nerrors: { location: ../errs }\n${MINIMAL}`);
+  assert.equal(p.config.checkpoint.dir, join(dir, 'ckpt'));
+  assert.equal(p.config.errors.location, join(dir, '..', 'errs'));
+  const absolute = await load(`checkpoint: { dir: /var/weir/ckpt }\n${MINIMAL}`);
+  assert.equal(absolute.config.checkpoint.dir, '/var/weir/ckpt');
+});
+
 test('version: the configured label, else a short hash of the text', async () => {
   assert.equal((await load(`version: v7\n${MINIMAL}`)).version, 'v7');
   const hashed = await load(MINIMAL);

@@ -215,12 +215,22 @@ export const Project = z
     checkpoint: z
       .strictObject({
         interval_seconds: z.number().positive().default(10).describe('how often progress is committed'),
-        dir: z.string().optional().describe('default: <warehouse>/_weir'),
+        dir: z
+          .string()
+          .optional()
+          .describe(
+            'where checkpoint manifests go, relative to the project folder; default: <warehouse>/_weir/checkpoints',
+          ),
       })
       .default({ interval_seconds: 10 })
       .describe('checkpoints: the atomic unit of progress'),
     errors: z
-      .strictObject({ location: z.string().optional().describe('default: <warehouse>/_errors') })
+      .strictObject({
+        location: z
+          .string()
+          .optional()
+          .describe('where error records go, relative to the project folder; default: <warehouse>/_errors'),
+      })
       .default({})
       .describe('the error store'),
     counters: z

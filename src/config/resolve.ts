@@ -32,9 +32,23 @@ export function resolveProject(
     name,
     config: sinkConfig,
   }));
+  // Folders weir.yaml names are relative to the project folder, not to where weir runs.
+  const resolved = {
+    ...config,
+    checkpoint: {
+      ...config.checkpoint,
+      ...(config.checkpoint.dir === undefined ? {} : { dir: resolvePath(absDir, config.checkpoint.dir) }),
+    },
+    errors: {
+      ...config.errors,
+      ...(config.errors.location === undefined
+        ? {}
+        : { location: resolvePath(absDir, config.errors.location) }),
+    },
+  };
   return {
     dir: absDir,
-    config,
+    config: resolved,
     version: config.version ?? label ?? versionLabel({ [CONFIG_FILE_NAME]: text }),
     text,
     warehouse: resolvePath(absDir, config.warehouse),

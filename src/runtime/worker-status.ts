@@ -46,7 +46,7 @@ export async function runningWorkers(dir: string): Promise<Record<string, Worker
   const warehouse = typeof doc?.warehouse === 'string' ? doc.warehouse : './warehouse';
   const root =
     typeof doc?.checkpoint?.dir === 'string'
-      ? doc.checkpoint.dir
+      ? resolvePath(resolve(dir), doc.checkpoint.dir)
       : join(resolvePath(resolve(dir), warehouse), '_weir', 'checkpoints');
   const byJob: Record<string, WorkerStatus[]> = {};
   for (const job of (await listDir(root)).filter((n) => !n.startsWith('_')).sort()) {
