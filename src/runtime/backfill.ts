@@ -221,15 +221,18 @@ export async function backfill(
     log: () => {},
   });
   if (opts.signal?.aborted) return { state, load };
-  // The swap: where each partition points now is kept first, so a rollback can point it back.
-  const current = await catalog.getTable(target.database, target.table);
-  state.before = values.map((value) => ({
-    value,
-    location:
-      current?.partitions.find((p) => p.values[column] === value)?.location ??
-      join(target.location, partitionDir([column], [value])),
-  }));
-  await save(project, state);
+  // The swap: where each partition points now is kept first, so a rollback can point it back. A
+  // rerun after a crash mid-swap keeps what was kept: some partitions point at staging already.
+  if (!state.before) {
+    const current = await catalog.getTable(target.database, target.table);
+    state.before = values.map((value) => ({
+      value,
+      location:
+        current?.partitions.find((p) => p.values[column] === value)?.location ??
+        join(target.location, partitionDir([column], [value])),
+    }));
+    await save(project, state);
+  }
   for (const value of values) {
     const location = stagedLocation(state, value);
     await mkdir(location, { recursive: true }); // no rows for it: the partition becomes empty

@@ -6,7 +6,7 @@
 // weir run makes it refuse.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -232,4 +232,22 @@ sinks:
   ]);
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(await count(), [N / 2, 0], 'only the logins');
+});
+
+test('a backfill that crashed after swapping, run again, still rolls back to the old data', async () => {
+  const N = 300;
+  const dir = await idProject({ 'data/a.log': lines(N) }, config(BUG));
+  assert.equal(weir(['run', dir]).status, 0);
+  await writeFile(join(dir, 'weir.yaml'), config(FIX));
+  assert.equal(weir(backfillArgs(dir)).status, 0);
+  // As if the process died after the swap, before it recorded the step.
+  const id = lastId(dir);
+  const file = join(dir, 'warehouse', '_weir', 'backfills', `${id}.json`);
+  const state = JSON.parse(await readFile(file, 'utf8'));
+  await writeFile(file, JSON.stringify({ ...state, step: 'loading' }));
+  const again = weir(backfillArgs(dir));
+  assert.equal(again.status, 0, again.stderr);
+  assert.equal(lastId(dir), id, 'the same backfill, resumed');
+  assert.equal(weir(['backfill', dir, '--rollback', id]).status, 0);
+  assert.deepEqual(await sums(dir), truth(N, 10), 'the old data, not the staged copy');
 });
