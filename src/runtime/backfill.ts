@@ -128,7 +128,8 @@ function stagingProject(project: Project, state: BackfillState): Project {
   };
 }
 
-function stagedLocation(state: BackfillState, value: string): string {
+/** Where a partition's rebuilt copy sits in the backfill's staging folder. */
+export function stagedLocation(state: BackfillState, value: string): string {
   return join(
     state.staging,
     `${state.database}.db`,
@@ -243,6 +244,31 @@ export async function backfill(
   return { state, load };
 }
 
+/** A partition's home folder: where the live job writes it and where --finalize puts it back. */
+function homeOf(project: Project, state: BackfillState, value: string): string {
+  const sink = project.sinks.find((s) => s.name === state.sink)!;
+  return join(
+    hiveTarget(project, sink.name, sink.config.hive!).location,
+    partitionDir([state.column], [value]),
+  );
+}
+
+/**
+ * Makes `dir`'s data files those of `from`: its other files move to `aside`, then `from`'s are
+ * copied in whole (temp name, then rename). A rerun after a crash finds some done: each happens once.
+ */
+async function replaceFiles(dir: string, from: string, aside: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await mkdir(aside, { recursive: true });
+  const wanted = new Set((await readdir(from)).filter((n) => n.startsWith('part-')));
+  for (const name of await readdir(dir))
+    if (name.startsWith('part-') && !wanted.has(name)) await rename(join(dir, name), join(aside, name));
+  for (const name of wanted) {
+    await copyFile(join(from, name), join(dir, `.${name}.copying`));
+    await rename(join(dir, `.${name}.copying`), join(dir, name));
+  }
+}
+
 /**
  * Points every partition of a swapped backfill back at the data it had before. A finalized one
  * gets its old files back home: readers are pointed at the kept copy first, the files are moved
@@ -267,18 +293,9 @@ export async function rollbackBackfill(
     }
     const dir = partitionDir([state.column], [b.value]);
     const kept = join(state.staging, '_before', dir);
-    const homeDir = b.location;
+    const homeDir = homeOf(project, state, b.value);
     await at(b.value, kept);
-    const keptNames = new Set((await readdir(kept)).filter((n) => n.startsWith('part-')));
-    const away = join(state.staging, '_after', dir);
-    await mkdir(away, { recursive: true });
-    for (const name of await readdir(homeDir))
-      if (name.startsWith('part-') && !keptNames.has(name))
-        await rename(join(homeDir, name), join(away, name));
-    for (const name of keptNames) {
-      await copyFile(join(kept, name), join(homeDir, `.${name}.copying`));
-      await rename(join(homeDir, `.${name}.copying`), join(homeDir, name));
-    }
+    await replaceFiles(homeDir, kept, join(state.staging, '_after', dir));
     await at(b.value, homeDir);
   }
   state.step = 'rolled-back';
@@ -299,24 +316,10 @@ export async function finalizeBackfill(
   const state = await getBackfill(project, id);
   if (state.step !== 'swapped')
     throw new BackfillError(`backfill ${id} is ${state.step}: only a swapped one can be finalized`);
-  const sink = project.sinks.find((s) => s.name === state.sink)!;
-  const home = hiveTarget(project, sink.name, sink.config.hive!).location;
   for (const b of state.before ?? []) {
-    const dir = partitionDir([state.column], [b.value]);
-    const homeDir = join(home, dir);
-    const kept = join(state.staging, '_before', dir);
-    await mkdir(kept, { recursive: true });
-    await mkdir(homeDir, { recursive: true });
-    const staged = stagedLocation(state, b.value);
-    const stagedNames = new Set((await readdir(staged)).filter((n) => n.startsWith('part-')));
-    // A rerun after a crash finds some files moved already: each step is done once.
-    for (const name of await readdir(homeDir))
-      if (name.startsWith('part-') && !stagedNames.has(name))
-        await rename(join(homeDir, name), join(kept, name));
-    for (const name of stagedNames) {
-      await copyFile(join(staged, name), join(homeDir, `.${name}.copying`));
-      await rename(join(homeDir, `.${name}.copying`), join(homeDir, name));
-    }
+    const homeDir = homeOf(project, state, b.value);
+    const kept = join(state.staging, '_before', partitionDir([state.column], [b.value]));
+    await replaceFiles(homeDir, stagedLocation(state, b.value), kept);
     await catalog.setPartitionLocation(
       state.database,
       state.catalogTable,

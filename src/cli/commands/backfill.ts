@@ -8,6 +8,7 @@ import {
   listBackfills,
   purgeBackfill,
   rollbackBackfill,
+  stagedLocation,
 } from '../../runtime/backfill.ts';
 import { liveRuns } from '../../runtime/live.ts';
 import { RunLockedError } from '../../runtime/lock.ts';
@@ -146,11 +147,7 @@ export async function run(args: string[]): Promise<number> {
     console.log(
       `swapped ${state.values.length} partition(s) of ${state.database}.${state.catalogTable}. For Hive or Spark:`,
     );
-    for (const line of statements(
-      state,
-      (v) => `${state.staging}/${state.database}.db/${state.catalogTable}/${state.column}=${v}`,
-    ))
-      console.log(`  ${line}`);
+    for (const line of statements(state, (v) => stagedLocation(state, v))) console.log(`  ${line}`);
     console.log(`then: weir backfill ${positionals[0]} --finalize ${state.id} (or --rollback ${state.id})`);
     return 0;
   } catch (e) {
