@@ -6,7 +6,7 @@
 // (job.ts); a job whose source's settings changed is rebuilt from its checkpoints (run.ts).
 import { loadProject } from '../config/load.ts';
 import type { Project } from '../config/project.ts';
-import { filesHash, projectFiles, versionLabel } from '../config/project-files.ts';
+import { filesHash, projectFiles, versionLabelOf } from '../config/project-files.ts';
 import { type JobPlan, planJobs } from './plan.ts';
 
 export interface WatchOptions {
@@ -68,7 +68,7 @@ export function watchProject(initial: Project, opts: WatchOptions): () => void {
       if (!loaded.ok) {
         const problems = loaded.problems.map((p) => `\n  ${p.path}: ${p.message}`).join('');
         // Labelled as a center labels it (the project cannot say its own `version:`).
-        const label = versionLabel(files);
+        const label = versionLabelOf(hash);
         opts.log(
           `weir: the changed project (version ${label}) was refused; running on version ${running.version}:${problems}`,
         );
