@@ -13,6 +13,7 @@ const COMMANDS: Record<string, string> = {
   errors: 'count and show error records',
   replay: 'run stored error records again through the fixed config',
   backfill: "rebuild a table's partitions from raw input and swap them in atomically",
+  compact: 'merge the small files of partitions into fewer, larger ones (atomic for readers)',
   serve: 'start the HTTP server (schema registry, Flink SQL DDL per Kafka sink)',
   token: 'create, list and revoke the API tokens (with roles) weir serve accepts',
   publish: 'publish the project as a new version in the config center of a weir serve',

@@ -4,7 +4,7 @@
 // config spec lives in its folder (src/sinks/<kind>/spec.ts).
 import { z } from 'zod';
 import { ConsoleSink } from '../sinks/console/spec.ts';
-import { HiveSink } from '../sinks/hive/spec.ts';
+import { Compaction, HiveSink } from '../sinks/hive/spec.ts';
 import { KafkaSink } from '../sinks/kafka/spec.ts';
 import { entityName } from './names.ts';
 
@@ -230,8 +230,28 @@ export const Project = z
           .string()
           .optional()
           .describe('where error records go, relative to the project folder; default: <warehouse>/_errors'),
+        rolling: z
+          .strictObject({
+            max_bytes: z
+              .number()
+              .int()
+              .positive()
+              .default(64 * 1024 * 1024)
+              .describe('roll past this size'),
+            max_rows: z.number().int().positive().default(1_000_000).describe('roll past this many rows'),
+            max_seconds: z
+              .number()
+              .positive()
+              .default(60)
+              .describe('roll after this long: error records show in weir errors once their file rolls'),
+          })
+          .default({ max_bytes: 64 * 1024 * 1024, max_rows: 1_000_000, max_seconds: 60 })
+          .describe(
+            'when an error-store file (JSON lines) is closed; it stays open across checkpoints until then',
+          ),
+        compaction: Compaction.optional(),
       })
-      .default({})
+      .default({ rolling: { max_bytes: 64 * 1024 * 1024, max_rows: 1_000_000, max_seconds: 60 } })
       .describe('the error store'),
     counters: z
       .strictObject({

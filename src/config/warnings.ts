@@ -19,6 +19,19 @@ export async function projectWarnings(project: Project): Promise<Problem[]> {
       }
     }
   }
+  const interval = project.config.checkpoint.interval_seconds;
+  for (const sink of project.sinks) {
+    const hive = sink.config.hive;
+    const maxSeconds = hive?.rolling.max_seconds;
+    if (hive?.format === 'parquet' && maxSeconds !== undefined && maxSeconds > interval) {
+      warn(
+        ['sinks', sink.name, 'hive', 'rolling', 'max_seconds'],
+        `Parquet files close at every checkpoint (every ${interval} s, checkpoint.interval_seconds), so ` +
+          `max_seconds ${maxSeconds} never applies; for fewer files raise the checkpoint interval, use ` +
+          'format json or text (their files stay open across checkpoints), or compact the table',
+      );
+    }
+  }
   for (const [name, source] of Object.entries(project.config.sources)) {
     const files = source.files;
     if (!files) continue;

@@ -41,6 +41,8 @@ export interface Manifest {
   /** split → next position to read (files: byte offset and lines consumed; Kafka: next offset). */
   positions: Record<string, { offset: number; line: number }>;
   pending: PendingFileRef[];
+  /** Row-format files kept open across this checkpoint, `bytes` of each committed (absent: none). */
+  open?: PendingFileRef[];
   partitions: PartitionRef[];
   counters: Counters;
 }
@@ -55,6 +57,7 @@ const manifestShape = z.looseObject({
   epoch: z.number().int(),
   positions: z.record(z.string(), z.looseObject({ offset: z.number() })),
   pending: z.array(z.looseObject({ inProgress: z.string(), final: z.string() })),
+  open: z.array(z.looseObject({ inProgress: z.string(), final: z.string(), bytes: z.number() })).optional(),
   partitions: z.array(z.looseObject({ database: z.string(), table: z.string(), location: z.string() })),
   counters: z.looseObject({ recordsRead: z.number() }),
 });

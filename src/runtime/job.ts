@@ -6,13 +6,14 @@
 //
 // Checkpoint protocol (exactly-once into the warehouse):
 //   0. load the batch still being processed, so that every batch read is in the files
-//   1. every writer's prepareCommit → committables (files, partitions)
-//   2. write the manifest (files, partitions, positions, counters) atomically
+//   1. every writer's prepareCommit → committables (files, partitions, files kept open with the
+//      length committed of each)
+//   2. write the manifest (files, open files, partitions, positions, counters) atomically
 //   3. every writer's commit (files renamed to their final names; a transactional Kafka writer
 //      commits its transaction with the source offsets), then partitions registered in the catalog
 //   4. acknowledge the source (files: nothing to do; Kafka: commit offsets to the group)
-// Recovery (src/sinks/recovery.ts) replays step 3's files and partitions of every last manifest and
-// deletes orphaned in-progress files. A Kafka rebalance takes a checkpoint (steps 1-3) before
+// Recovery (src/sinks/recovery.ts) replays step 3's files and partitions of every last manifest,
+// publishes the committed prefix of its open files and deletes orphaned in-progress files. A Kafka rebalance takes a checkpoint (steps 1-3) before
 // partitions are given up.
 import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,6 +25,7 @@ import type { RawRecord, SourcePosition } from '../core/record.ts';
 import { serializer } from '../core/serial.ts';
 import { addCounters, type Counters, emptyCounters, expireDated } from '../metrics/counters.ts';
 import type { Committables, PartitionRef, SinkWriter } from '../sinks/contract.ts';
+import { publishOpenFiles } from '../sinks/recovery.ts';
 import { createSinkWriters, errorRow } from '../sinks/registry.ts';
 import { type Manifest, ManifestFencedError, writeManifest } from './checkpoint.ts';
 import { createFilesInput, type InputBatch, type SourceInput } from './input.ts';
@@ -210,6 +212,10 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
   /** The last version this worker refused. */
   let refusal: RefusedVersion | undefined = sameVersion ? opts.previous!.refused : undefined;
 
+  if (opts.previous?.open && (opts.attempt ?? 0) > 0) {
+    await publishOpenFiles(opts.previous.open);
+    await opts.catalog.addPartitions(opts.previous.partitions);
+  }
   const pipeline = await compile(project, job);
   // Raw records of the batch in flight, for error records of rows a sink could not take.
   let inFlight: RawRecord[] = [];
@@ -301,6 +307,8 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
   let lastCheckpoint = Date.now();
   /** Read anything since the last checkpoint? An idle file follower has nothing to commit. */
   let dirty = false;
+  /** Files the last checkpoint kept open (row formats): they roll by age even while idle. */
+  let keptOpen = 0;
 
   /** The newest refusal (this worker's or the run's) since the worker began its version. */
   function refusedSince(): { refused?: RefusedVersion } {
@@ -309,8 +317,11 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     return newest && newest.time >= versionSince ? { refused: newest } : {};
   }
 
-  /** Steps 1-4 of the protocol; returns the positions to acknowledge to the source. */
-  async function checkpoint(): Promise<Manifest['positions']> {
+  /**
+   * Steps 1-4 of the protocol; returns the positions to acknowledge to the source. `final`: the
+   * last checkpoint of these writers (a stop, a version switch): every file closes.
+   */
+  async function checkpoint(final = false): Promise<Manifest['positions']> {
     await drain();
     // A member the group may have dropped (e.g. after a long stall) must not commit (checked before
     // any file is closed, so that the failure path can remove them all): the new owner
@@ -320,7 +331,12 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     if (lost) throw new FencedError(`worker ${worker} gave up its uncommitted work: ${lost}`);
     const generation = kafkaInput?.generation() ?? 0;
     stallForTest(dirty);
-    for (const w of v.writers) roll(w, await w.prepareCommit({ onlyDue: false }));
+    const open: Manifest['pending'] = [];
+    for (const w of v.writers) {
+      const c = await w.prepareCommit({ mode: final ? 'final' : 'checkpoint' });
+      roll(w, { files: c.files, partitions: c.partitions });
+      open.push(...(c.open ?? []));
+    }
     const committing = rolled;
     const pending = rolledFiles();
     const partitions = new Map<string, PartitionRef>();
@@ -343,6 +359,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
       time: Date.now(),
       positions,
       pending,
+      ...(open.length > 0 ? { open } : {}),
       partitions: [...partitions.values()],
       counters,
     };
@@ -357,6 +374,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
       throw new FencedError(`worker ${worker} gave up its uncommitted work: ${e.message}`);
     }
     rolled = new Map();
+    keptOpen = open.length;
     const offsets: Record<string, number> = {};
     for (const [split, p] of Object.entries(now)) offsets[split] = p.offset;
     const at = { positions: offsets, ...(kafkaInput ? { group: kafkaInput.groupMetadata() } : {}) };
@@ -399,7 +417,12 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     addCounters(counters, result.counters, batch.read);
     if (batch.errors.length > 0) counters.sourceErrors = (counters.sourceErrors ?? 0) + batch.errors.length;
     progress.recordsRead += batch.read;
-    for (const w of v.writers) roll(w, await w.prepareCommit({ onlyDue: true }));
+    await rollDue();
+  }
+
+  /** Closes what rolling says is due (also while no batch comes: a file's age alone can roll it). */
+  async function rollDue(): Promise<void> {
+    for (const w of v.writers) roll(w, await w.prepareCommit({ mode: 'batch' }));
   }
 
   /** Loads the batch still in flight, if any: before a checkpoint, every batch read is loaded. */
@@ -452,7 +475,7 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
       refuse(e);
       return;
     }
-    if (!idleMember()) await input.acknowledge(await checkpoint());
+    if (!idleMember()) await input.acknowledge(await checkpoint(true));
     const old = v;
     await Promise.allSettled(old.writers.map((w) => w.close()));
     switches++;
@@ -477,11 +500,15 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
   // A member without partitions (more workers than partitions) has nothing to commit: no manifest
   // rewritten every interval.
   const idleMember = () =>
-    kafkaInput !== undefined && !dirty && rolled.size === 0 && Object.keys(kafkaInput.owned()).length === 0;
+    kafkaInput !== undefined &&
+    !dirty &&
+    rolled.size === 0 &&
+    keptOpen === 0 &&
+    Object.keys(kafkaInput.owned()).length === 0;
   // A refusal the manifest does not carry yet is written even by an idle worker: status shows it.
   const refusalUnwritten = () => (refusedSince().refused?.time ?? 0) !== writtenRefusal;
   const due = () =>
-    (dirty || kafkaInput !== undefined || refusalUnwritten()) &&
+    (dirty || rolled.size > 0 || kafkaInput !== undefined || refusalUnwritten()) &&
     Date.now() - lastCheckpoint >= intervalMs &&
     !idleMember();
   let failed = true;
@@ -490,16 +517,17 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
       if (opts.signal?.aborted) break;
       const got = await exclusive(step);
       failForTest(worker, progress.recordsRead, opts.attempt ?? 0);
-      if (due()) await input.acknowledge(await exclusive(checkpoint));
+      if (due()) await input.acknowledge(await exclusive(() => checkpoint()));
       opts.onProgress?.(progress);
       const next = opts.nextVersion?.();
       if (next) await exclusive(() => switchTo(next));
       if (!got) {
         if (input.ended()) break;
+        if (keptOpen > 0) await exclusive(rollDue);
         await input.idle(opts.signal);
       } else if (kafkaInput && input.ended()) break;
     }
-    if (!idleMember()) await input.acknowledge(await exclusive(checkpoint));
+    if (!idleMember()) await input.acknowledge(await exclusive(() => checkpoint(true)));
     failed = false;
   } finally {
     finished = true;

@@ -71,8 +71,8 @@ function fakeWriters(fake: Fake, root: () => string) {
             : [],
         );
       },
-      async prepareCommit({ onlyDue }): Promise<Committables> {
-        if (onlyDue || name === ERRORS) return { files: [], partitions: [] };
+      async prepareCommit({ mode }): Promise<Committables> {
+        if (mode === 'batch' || name === ERRORS) return { files: [], partitions: [] };
         const k = files++;
         const partitions: PartitionRef[] = [
           { database: 'd', table: 't', values: { k: `${k}` }, location: `/p/${k}` },

@@ -15,7 +15,7 @@ import type { RawRecord } from '../core/record.ts';
 import { type Counters, sumCounters } from '../metrics/counters.ts';
 import type { Catalog } from '../sinks/recovery.ts';
 import { registerPartitions } from '../sinks/recovery.ts';
-import { errorStoreLocation } from '../sinks/registry.ts';
+import { errorStoreFiles, errorStoreLocation } from '../sinks/registry.ts';
 import { type PartitionRef, readManifests } from './checkpoint.ts';
 import type { InputBatch, SourceInput } from './input.ts';
 import { runWorker } from './job.ts';
@@ -70,49 +70,40 @@ const ledgerDir = (root: string) => join(root, '_replays');
 export async function readErrorStore(project: Project): Promise<StoredError[]> {
   const location = errorStoreLocation(project.warehouse, project.config.errors.location);
   const out: StoredError[] = [];
-  const list = async (dir: string) => readdir(dir, { withFileTypes: true }).catch(() => []);
-  for (const day of await list(location)) {
-    if (!day.isDirectory() || !day.name.startsWith('dt=')) continue;
-    for (const code of await list(join(location, day.name))) {
-      if (!code.isDirectory() || !code.name.startsWith('code=')) continue;
-      const dir = join(location, day.name, code.name);
-      for (const file of await list(dir)) {
-        if (!file.isFile() || !file.name.startsWith('part-')) continue;
-        const text = await readFile(join(dir, file.name), 'utf8');
-        for (const line of text.split('\n')) {
-          if (line === '') continue;
-          const r = JSON.parse(line) as Record<string, unknown>;
-          const entry = {
-            time: String(r.time),
-            dt: decodeURIComponent(day.name.slice(3)),
-            code: decodeURIComponent(code.name.slice(5)),
-            table: (r.table as string | null) ?? null,
-            stage: String(r.stage ?? ''),
-            message: String(r.message ?? ''),
-            configVersion: String(r.config_version ?? ''),
-            split: String(r.split ?? ''),
-            offset: Number(r.offset),
-            line: r.line === null || r.line === undefined ? null : Number(r.line),
-            raw: String(r.raw_base64 ?? ''),
-          };
-          const key = createHash('sha256')
-            .update(
-              JSON.stringify([
-                entry.time,
-                entry.dt,
-                entry.code,
-                entry.table,
-                entry.split,
-                entry.offset,
-                entry.configVersion,
-                entry.message,
-              ]),
-            )
-            .digest('hex')
-            .slice(0, 32);
-          out.push({ key, ...entry });
-        }
-      }
+  for (const { path, partition } of await errorStoreFiles(location)) {
+    const text = await readFile(path, 'utf8');
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      const r = JSON.parse(line) as Record<string, unknown>;
+      const entry = {
+        time: String(r.time),
+        dt: partition.values.dt,
+        code: partition.values.code,
+        table: (r.table as string | null) ?? null,
+        stage: String(r.stage ?? ''),
+        message: String(r.message ?? ''),
+        configVersion: String(r.config_version ?? ''),
+        split: String(r.split ?? ''),
+        offset: Number(r.offset),
+        line: r.line === null || r.line === undefined ? null : Number(r.line),
+        raw: String(r.raw_base64 ?? ''),
+      };
+      const key = createHash('sha256')
+        .update(
+          JSON.stringify([
+            entry.time,
+            entry.dt,
+            entry.code,
+            entry.table,
+            entry.split,
+            entry.offset,
+            entry.configVersion,
+            entry.message,
+          ]),
+        )
+        .digest('hex')
+        .slice(0, 32);
+      out.push({ key, ...entry });
     }
   }
   return out.sort(

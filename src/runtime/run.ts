@@ -11,7 +11,14 @@ import type { Project } from '../config/project.ts';
 import { listSplits, resolveFiles } from '../connectors/files/source.ts';
 import { FencedError, failureKind, failureOfKind, WorkerSetupError } from '../core/job-errors.ts';
 import { type Counters, sumCounters } from '../metrics/counters.ts';
-import { type Catalog, recoverSinks, registerPartitions, registerTables } from '../sinks/recovery.ts';
+import {
+  type Catalog,
+  recoverSinks,
+  registerPartitions,
+  registerTables,
+  settleCompactions,
+  startBackgroundCompaction,
+} from '../sinks/recovery.ts';
 import { checkpointDir, mergePositions, type PartitionRef, readManifests } from './checkpoint.ts';
 import { explainError } from './io-errors.ts';
 import { type Progress, type RefusedVersion, runWorker, type WorkerOptions } from './job.ts';
@@ -38,6 +45,8 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** Hot update: watch the project's files and switch the workers to a changed, valid version. */
   watch?: boolean;
+  /** Compact the tables whose config asks for it in the background (weir run; not replays or backfills). */
+  compact?: boolean;
 }
 
 /** The share of a realtime job's counters that is its own: its sinks (the tables are counted by the warehouse job). */
@@ -114,7 +123,15 @@ export async function runProject(project: Project, opts: RunOptions = {}): Promi
     const unmark = await markLive(root, runId);
     try {
       await recover(project, catalog);
-      return await runJobs(project, opts, catalog, root, runId, started);
+      await settleCompactions(project, catalog);
+      const stopCompaction = opts.compact
+        ? startBackgroundCompaction(project, catalog, opts.log ?? ((line) => console.error(line)))
+        : async () => {};
+      try {
+        return await runJobs(project, opts, catalog, root, runId, started);
+      } finally {
+        await stopCompaction();
+      }
     } finally {
       await unmark();
     }

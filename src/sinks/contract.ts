@@ -35,7 +35,19 @@ export interface PartitionRef {
 export interface Committables {
   files: PendingFileRef[];
   partitions: PartitionRef[];
+  /**
+   * Row-format files kept open across the checkpoint, each with the length (`bytes`) and rows it
+   * commits: not visible yet; recovery cuts each back to that length and publishes it.
+   */
+  open?: PendingFileRef[];
 }
+
+/**
+ * When prepareCommit runs: after a batch (`batch`: close what rolling says is due), at a
+ * checkpoint (`checkpoint`: also close what cannot stay open, e.g. Parquet files), or at the last
+ * checkpoint of a writer (`final`: close everything, e.g. before a version switch or a stop).
+ */
+export type CommitMode = 'batch' | 'checkpoint' | 'final';
 
 /** Where the source stands at this checkpoint: next offsets per split, for writers that commit them (Kafka transactions). */
 export interface CheckpointPoint {
@@ -58,11 +70,8 @@ export interface SinkWriter {
    * error records, `sink` ''). Refused rows are returned, not thrown.
    */
   write(sink: string, rows: Row[], origins: SourcePosition[]): Promise<RowError[]>;
-  /**
-   * First phase. `onlyDue`: after a batch, close only what its rolling policy says is due; at a
-   * checkpoint, everything open.
-   */
-  prepareCommit(opts: { onlyDue: boolean }): Promise<Committables>;
+  /** First phase: closes files as `mode` says (see CommitMode). */
+  prepareCommit(opts: { mode: CommitMode }): Promise<Committables>;
   /** Second phase, after the manifest is durable (idempotent): publishes the files. */
   commit(committables: Committables, at: CheckpointPoint): Promise<void>;
   /** Drops everything not yet committed (a failed worker; the next run reads it again). */

@@ -5,11 +5,12 @@ import { commitFiles } from '../connectors/warehouse/commit.ts';
 import { createTableLoader, type TableLoaderSpec } from '../connectors/warehouse/loader.ts';
 import type { StageError } from '../core/errors.ts';
 import type { Row } from '../core/record.ts';
-import type { Committables, PartitionRef, PendingFileRef, RowError } from './contract.ts';
+import type { CommitMode, Committables, PartitionRef, PendingFileRef, RowError } from './contract.ts';
 
 export interface FileTarget {
   write(rows: Row[]): Promise<RowError[]>;
-  prepareCommit(onlyDue: boolean): Promise<PendingFileRef[]>;
+  /** Closed files ready to commit, and (at checkpoints) the files kept open with their committed length. */
+  prepareCommit(mode: CommitMode): Promise<{ files: PendingFileRef[]; open: PendingFileRef[] }>;
   abort(): Promise<void>;
 }
 
@@ -32,7 +33,13 @@ export function fileTarget(spec: Omit<TableLoaderSpec, 'onRowError'>): FileTarge
         batch = [];
       }
     },
-    prepareCommit: (onlyDue) => loader.prepareCommit({ onlyDue }),
+    async prepareCommit(mode) {
+      const files = await loader.prepareCommit({
+        onlyDue: mode === 'batch',
+        keepOpen: mode === 'checkpoint',
+      });
+      return { files, open: mode === 'checkpoint' ? await loader.checkpointOpen() : [] };
+    },
     abort: () => loader.abort(),
   };
 }

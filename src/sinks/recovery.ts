@@ -1,10 +1,11 @@
 // The warehouse side of starting a run: every hive sink's table registered in the catalog, and
 // whatever a crash interrupted completed from the last manifests (their files published and
 // partitions registered, both idempotent); in-progress files no manifest names are deleted.
+import { basename } from 'node:path';
 import type { Project } from '../config/project.ts';
 import { hiveTarget } from '../config/resolve.ts';
 import { type Catalog, localCatalog } from '../connectors/warehouse/catalog.ts';
-import { commitFiles, deleteOrphans } from '../connectors/warehouse/commit.ts';
+import { commitFiles, deleteOrphans, publishPrefixes } from '../connectors/warehouse/commit.ts';
 import { printType } from '../types/print.ts';
 import { sinkColumns } from './columns.ts';
 import type { PartitionRef, PendingFileRef } from './contract.ts';
@@ -13,6 +14,8 @@ import { errorStoreLocation } from './errors/store.ts';
 export type { Catalog } from '../connectors/warehouse/catalog.ts';
 // Where a partition's files sit under a table's location (weir backfill swaps partitions).
 export { partitionDir } from '../connectors/warehouse/paths.ts';
+// Compaction of the warehouse tables and the error store (weir run compacts in the background).
+export { settleCompactions, startBackgroundCompaction } from './compaction.ts';
 
 interface WarehouseTable {
   sink: string;
@@ -57,6 +60,14 @@ export async function registerTables(project: Project): Promise<Catalog> {
   return catalog;
 }
 
+/**
+ * A worker's next attempt after a failure: the files its last manifest kept open get their
+ * committed prefix published (the failed attempt left them unpublished; see TableLoader.abort).
+ */
+export async function publishOpenFiles(open: PendingFileRef[]): Promise<void> {
+  await publishPrefixes(open, { replay: true });
+}
+
 /** Adds partitions to the catalog, one call per table. */
 export async function registerPartitions(catalog: Catalog, partitions: PartitionRef[]): Promise<void> {
   const byTable = new Map<string, PartitionRef[]>();
@@ -80,11 +91,17 @@ export async function registerPartitions(catalog: Catalog, partitions: Partition
 export async function recoverSinks(
   project: Project,
   catalog: Catalog,
-  manifests: { pending: PendingFileRef[]; partitions: PartitionRef[] }[],
+  manifests: { pending: PendingFileRef[]; open?: PendingFileRef[]; partitions: PartitionRef[] }[],
   spare: (fileName: string) => boolean,
 ): Promise<void> {
   for (const manifest of manifests) {
-    await commitFiles(manifest.pending);
+    // Files committed before the crash may have been compacted since: gone is fine (replay).
+    await commitFiles(manifest.pending, { replay: true });
+    // A file a live run still writes is its own to publish.
+    await publishPrefixes(
+      (manifest.open ?? []).filter((f) => !spare(basename(f.inProgress))),
+      { replay: true },
+    );
     await registerPartitions(catalog, manifest.partitions);
   }
   const locations = new Set<string>([errorStoreLocation(project.warehouse, project.config.errors.location)]);

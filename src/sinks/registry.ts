@@ -39,4 +39,4 @@ export async function createSinkWriters(
   return { sinks: writers, errorStore: createErrorStoreWriter(ctx) };
 }
 
-export { errorRow, errorStoreLocation } from './errors/store.ts';
+export { errorRow, errorStoreFiles, errorStoreLocation } from './errors/store.ts';

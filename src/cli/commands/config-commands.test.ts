@@ -55,6 +55,27 @@ sinks:
   ]);
 });
 
+test('weir validate: a Parquet rolling.max_seconds longer than the checkpoint interval is a warning', () => {
+  const sinks = (rolling: string) =>
+    project(`sources: { game: { stdin: {} } }
+tables:
+  login: { source: game, parser: { json: {} }, schema: { id: BIGINT } }
+sinks:
+  p: { table: login, hive: { database: g, rolling: ${rolling} } }
+  j: { table: login, hive: { database: g, format: json, rolling: { max_seconds: 600 } } }
+`);
+  const r = weir('validate', sinks('{ max_seconds: 600 }'));
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(r.out.trim().split('\n'), [
+    'ok: 1 source, 1 table, 2 sinks',
+    'warning: sinks.p.hive.rolling.max_seconds: Parquet files close at every checkpoint (every 10 s, checkpoint.interval_seconds), so max_seconds 600 never applies; for fewer files raise the checkpoint interval, use format json or text (their files stay open across checkpoints), or compact the table',
+  ]);
+  // Not set (the default): no warning; JSON files stay open, so their max_seconds applies.
+  assert.deepEqual(weir('validate', sinks('{ max_rows: 1000 }')).out.trim().split('\n'), [
+    'ok: 1 source, 1 table, 2 sinks',
+  ]);
+});
+
 test('weir validate: ok line and exit 0 for a valid project', () => {
   const r = weir('validate', 'examples/tour');
   assert.equal(r.code, 0, r.err);

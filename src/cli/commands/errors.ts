@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { checkpointRoot } from '../../runtime/run.ts';
-import { errorStoreLocation } from '../../sinks/errors/store.ts';
+import { errorStoreFiles, errorStoreLocation } from '../../sinks/errors/store.ts';
 import { parseCommandArgs } from '../args.ts';
 import { loadOrReport } from '../load.ts';
 import { table } from '../summary.ts';
@@ -42,7 +42,9 @@ export async function run(args: string[]): Promise<number> {
   if (values.code) where.push(`code = ${quote(values.code)}`);
   if (values.table) where.push(`"table" = ${quote(values.table)}`);
   if (values.day) where.push(`dt = ${quote(values.day)}`);
-  const files = quote(join(location, '*', '*', 'part-*'));
+  // Listed, not globbed: a partition being compacted is read from where the compaction points.
+  const stored = await errorStoreFiles(location);
+  const files = `[${stored.map((f) => quote(f.path)).join(', ')}]`;
   let lenient = '';
   const src =
     () => `read_json(${files}, hive_partitioning = true, format = 'newline_delimited', union_by_name = true${lenient},
@@ -68,8 +70,7 @@ export async function run(args: string[]): Promise<number> {
     : '';
   const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
   try {
-    const hasFiles = await conn.runAndReadAll(`SELECT count(*) AS n FROM glob(${files})`);
-    if (Number(hasFiles.getRowObjectsJson()[0].n) === 0) {
+    if (stored.length === 0) {
       console.log('no error records (nothing committed yet)');
       return 0;
     }

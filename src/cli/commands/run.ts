@@ -98,6 +98,7 @@ export async function run(args: string[]): Promise<number> {
       untilEnd: values['until-end'],
       signal: abort.signal,
       watch: true,
+      compact: true,
       onProgress: (source, p) => {
         reads.set(`${source}/${p.worker}`, p.recordsRead);
         if (Date.now() - lastPrint > 5000) {

@@ -1,9 +1,11 @@
+import { localCatalog } from '../../connectors/warehouse/catalog.ts';
 import { sumCounters } from '../../metrics/counters.ts';
 import { readManifests } from '../../runtime/checkpoint.ts';
 import { planJobs } from '../../runtime/plan.ts';
 import { replayJobNames } from '../../runtime/replay.ts';
 import { checkpointRoot, ownCounters } from '../../runtime/run.ts';
 import { runningWorkers, type WorkerStatus, workerStatus } from '../../runtime/worker-status.ts';
+import { compactionTables, type TableFiles, tableFiles } from '../../sinks/compaction.ts';
 import { parseCommandArgs } from '../args.ts';
 import { loadOrReport } from '../load.ts';
 import { printSummary, table } from '../summary.ts';
@@ -18,7 +20,9 @@ what they committed stays committed).
 Each worker's line says the config version it runs (hot update, docs/hot-update.md), since when,
 and its last checkpoint; a version a worker refused is shown with the reason. When weir.yaml has
 problems (a version the running job refused), the problems are printed, then the workers of the
-version that runs, and the exit code is 1. What weir replay repaired is counted apart, in a last table.
+version that runs, and the exit code is 1. Then the files readers see per table (partitions,
+files per partition, average size: many small files are what weir compact merges). What weir
+replay repaired is counted apart, in a last table.
 
 Example:
   weir status examples/quickstart --json`;
@@ -37,6 +41,27 @@ function printWorkers(byJob: Record<string, WorkerStatus[]>): void {
       console.log(
         `job ${w.job}, worker ${w.worker} refused version ${w.refused.version} at ${w.refused.time} and runs on ${w.configVersion}: ${w.refused.message}`,
       );
+}
+
+function size(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** Files readers see per table: many small files per partition are what weir compact merges. */
+function printFiles(files: Record<string, TableFiles>): void {
+  const rows = [['table', 'partitions', 'files', 'files per partition (max)', 'average file size']];
+  for (const f of Object.values(files)) {
+    if (f.files === 0) continue;
+    rows.push([
+      f.table + (f.unfinished > 0 ? ` (${f.unfinished} compaction(s) unfinished)` : ''),
+      String(f.partitions),
+      String(f.files),
+      `${(f.files / f.partitions).toFixed(1)} (${f.maxPerPartition})`,
+      size(f.bytes / f.files),
+    ]);
+  }
+  if (rows.length > 1) console.log(`\n${table(rows)}`);
 }
 
 /**
@@ -82,9 +107,16 @@ export async function run(args: string[]): Promise<number> {
   for (const name of await replayJobNames(root))
     replays.push(...(await readManifests(root, name)).map((m) => m.counters));
   const replayed = sumCounters(replays);
+  const files: Record<string, TableFiles> = {};
+  for (const t of compactionTables(project, localCatalog(project.warehouse)))
+    files[t.name] = await tableFiles(t);
   if (values.json) {
     console.log(
-      JSON.stringify({ configVersion: project.version, sources: perSource, counters, replayed }, null, 2),
+      JSON.stringify(
+        { configVersion: project.version, sources: perSource, counters, replayed, files },
+        null,
+        2,
+      ),
     );
     return 0;
   }
@@ -116,6 +148,7 @@ export async function run(args: string[]): Promise<number> {
     }
     console.log(`\n${table(rows)}`);
   }
+  printFiles(files);
   const replayedTables = Object.entries(replayed.tables);
   if (replayedTables.length > 0) {
     const rows = [['replayed (weir replay)', 'error records', 'loaded', 'dropped', 'still failing']];

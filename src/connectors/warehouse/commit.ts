@@ -1,7 +1,9 @@
 // Making closed files visible (rename to their final name) and cleaning up after a crash.
-import { readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { link, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { syncDir } from '../../core/fs.ts';
+import { DETOUR_MARKER } from './compaction.ts';
+import { withDirLock } from './dir-lock.ts';
 import type { PendingFile } from './loader.ts';
 
 const IN_PROGRESS = /^\..+\.inprogress$/;
@@ -15,20 +17,84 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Renames in-progress → final. Idempotent: a file already at its final name is fine (recovery replay). */
-export async function commitFiles(files: PendingFile[]): Promise<void> {
-  const dirs = new Set<string>();
+export interface Replay {
+  /**
+   * Recovery replaying a manifest: a file whose in-progress and final names are both gone was
+   * committed and has since been merged by a compaction (or deleted on purpose), not lost now.
+   */
+  replay?: boolean;
+}
+
+/** Already committed: at its final name, or (replaying) no longer anywhere. */
+async function gone(f: PendingFile, opts: Replay): Promise<boolean> {
+  return (await exists(f.final)) || (opts.replay === true && !(await exists(f.inProgress)));
+}
+
+/**
+ * Renames in-progress → final, holding each partition folder's lock (a compaction swapping that
+ * folder's files sees every file committed before it, or none). Idempotent: a file already at its
+ * final name is fine (recovery replay).
+ */
+export async function commitFiles(files: PendingFile[], opts: Replay = {}): Promise<void> {
+  const byDir = new Map<string, PendingFile[]>();
+  for (const f of files) {
+    const dir = dirname(f.final);
+    const list = byDir.get(dir);
+    if (list) list.push(f);
+    else byDir.set(dir, [f]);
+  }
+  for (const [dir, list] of byDir) {
+    await withDirLock(dir, async () => {
+      let renamed = false;
+      for (const f of list) {
+        try {
+          await rename(f.inProgress, f.final);
+          renamed = true;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !(await gone(f, opts))) {
+            throw new Error(`cannot commit ${f.final}: ${(e as Error).message}`, { cause: e });
+          }
+        }
+      }
+      if (!renamed) return;
+      await syncDir(dir);
+      // A compaction points readers at a detour folder now (compaction.ts): the files go there too.
+      const detour = await readFile(join(dir, DETOUR_MARKER), 'utf8').catch(() => undefined);
+      if (detour === undefined) return;
+      for (const f of list) {
+        await link(f.final, join(detour, basename(f.final))).catch((e: NodeJS.ErrnoException) => {
+          if (e.code !== 'EEXIST') throw e;
+        });
+      }
+      await syncDir(detour);
+    });
+  }
+}
+
+/**
+ * Publishes the committed prefix of files a checkpoint recorded as open (row formats): each is cut
+ * back to its committed length (`bytes`), then renamed like commitFiles. Idempotent: a file already
+ * at its final name was published before (its in-progress name is gone).
+ */
+export async function publishPrefixes(files: PendingFile[], opts: Replay = {}): Promise<void> {
+  const found: PendingFile[] = [];
   for (const f of files) {
     try {
-      await rename(f.inProgress, f.final);
-      dirs.add(dirname(f.final));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !(await exists(f.final))) {
-        throw new Error(`cannot commit ${f.final}: ${(e as Error).message}`, { cause: e });
+      // Durable before the rename: a published file must never regain rows past its prefix.
+      const handle = await open(f.inProgress, 'r+');
+      try {
+        await handle.truncate(f.bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
       }
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && (await gone(f, opts))) continue;
+      throw new Error(`cannot commit ${f.final}: ${(e as Error).message}`, { cause: e });
     }
+    found.push(f);
   }
-  for (const dir of dirs) await syncDir(dir);
+  await commitFiles(found, opts);
 }
 
 /**

@@ -24,6 +24,11 @@ export interface DataFileWriter {
    * is fsynced and closed (off the thread: a checkpoint of 1,000 tables syncs thousands of files).
    */
   close(): { bytes: number; durable: Promise<void> };
+  /**
+   * Row formats only (`keepsOpen`): writes out what is buffered and returns the size so far, the
+   * committed length a checkpoint records; `durable` settles once it is fsynced. The file stays open.
+   */
+  sync?(): { bytes: number; durable: Promise<void> };
   /** Closes and deletes the file. */
   abort(): void;
 }
@@ -95,6 +100,14 @@ class LineDataFile implements DataFileWriter {
   close(): { bytes: number; durable: Promise<void> } {
     this.flush();
     return { bytes: this.bytes, durable: syncAndClose(this.fd) };
+  }
+
+  sync(): { bytes: number; durable: Promise<void> } {
+    this.flush();
+    const durable = new Promise<void>((resolve, reject) =>
+      fsync(this.fd, (e) => (e ? reject(e) : resolve())),
+    );
+    return { bytes: this.bytes, durable };
   }
 
   abort(): void {

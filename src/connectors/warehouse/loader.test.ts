@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { after, test } from 'node:test';
@@ -8,7 +8,7 @@ import type { Row } from '../../core/record.ts';
 import type { Column } from '../../core/types.ts';
 import { printType } from '../../types/print.ts';
 import { localCatalog } from './catalog.ts';
-import { commitFiles, deleteOrphans } from './commit.ts';
+import { commitFiles, deleteOrphans, publishPrefixes } from './commit.ts';
 import type { WarehouseFormat } from './data-file.ts';
 import { createTableLoader, type TableLoaderSpec } from './loader.ts';
 import { tableLocation } from './paths.ts';
@@ -236,4 +236,49 @@ test('a partition folder removed between files is made again', async () => {
   assert.equal(dirname(second[0]!.final), dirname(first[0]!.final));
   assert.equal(second[0]!.rows, 2);
   assert.ok(existsSync(second[0]!.final));
+});
+
+test('JSON and text files stay open across checkpoints; a crash keeps exactly the committed prefix', async () => {
+  for (const format of ['json', 'text'] as WarehouseFormat[]) {
+    const location = join(temp(), 't');
+    const loader = createTableLoader(spec(location, { format, compression: 'none' }));
+    await loader.write(rowsFor(10, 1));
+    assert.deepEqual(
+      await loader.prepareCommit({ keepOpen: true }),
+      [],
+      `${format}: nothing closes at a checkpoint`,
+    );
+    const open = await loader.checkpointOpen();
+    assert.equal(open.length, 1);
+    assert.equal(open[0]!.rows, 10);
+    assert.equal(statSync(open[0]!.inProgress).size, open[0]!.bytes, 'the committed length is on disk');
+    await loader.write(rowsFor(5, 1)); // not committed: a crash comes first
+    await loader.abort();
+    assert.ok(existsSync(open[0]!.inProgress), 'abort leaves a file a manifest may name to the manifest');
+    await publishPrefixes(open);
+    await publishPrefixes(open); // recovery is idempotent
+    const lines = readFileSync(open[0]!.final, 'utf8').split('\n').filter(Boolean);
+    assert.equal(lines.length, 10, `${format}: exactly the committed rows`);
+
+    // A file opened after the last checkpoint is deleted by abort; a checkpoint keeps adding to the same file.
+    const again = createTableLoader(
+      spec(join(temp(), 't'), { format, compression: 'none', filePrefix: 'part-b-' }),
+    );
+    await again.write(rowsFor(3, 1));
+    const first = await again.checkpointOpen();
+    await again.write(rowsFor(4, 1));
+    const second = await again.checkpointOpen();
+    assert.equal(second[0]!.inProgress, first[0]!.inProgress, 'one file across checkpoints');
+    assert.equal(second[0]!.rows, 7);
+    const closed = await again.prepareCommit();
+    assert.equal(closed.length, 1, 'the last checkpoint closes it');
+    assert.equal(closed[0]!.rows, 7);
+  }
+});
+
+test('Parquet files close at every checkpoint: a Parquet file is readable only with its footer', async () => {
+  const loader = createTableLoader(spec(join(temp(), 't')));
+  await loader.write(rowsFor(10, 1));
+  assert.equal((await loader.prepareCommit({ keepOpen: true })).length, 1);
+  assert.deepEqual(await loader.checkpointOpen(), []);
 });

@@ -1,5 +1,9 @@
 // The table loader: routes rows to one open file per partition, rolls files by rows, bytes and
 // age, and hands closed files to the checkpoint as PendingFiles (visible only after commitFiles).
+// Row-format files (JSON, text) stay open across checkpoints: a checkpoint records how much of
+// each is committed (its length), and recovery keeps exactly that prefix (publishPrefixes), so
+// rolling alone decides when a file closes. Parquet files close at every checkpoint: a Parquet
+// file is readable only once its footer is written.
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -27,9 +31,22 @@ export interface PendingFile {
 export interface TableLoader {
   /** Routes rows to per-partition writers (keyed by partition values). */
   write(rows: Row[]): void | Promise<void>;
-  /** Close every open file (or only those due to roll when `onlyDue`), returning files ready to commit. */
-  prepareCommit(opts?: { onlyDue?: boolean }): Promise<PendingFile[]>;
-  /** Deletes every in-progress file this loader wrote and has not handed over yet. */
+  /**
+   * Closes files, returning those ready to commit: every open file by default; only those due to
+   * roll when `onlyDue`; with `keepOpen` (a checkpoint), those due and every Parquet file.
+   */
+  prepareCommit(opts?: { onlyDue?: boolean; keepOpen?: boolean }): Promise<PendingFile[]>;
+  /**
+   * The files still open after prepareCommit({ keepOpen }), written out and fsynced: each with the
+   * length (and rows) the checkpoint commits of it.
+   */
+  checkpointOpen(): Promise<PendingFile[]>;
+  /**
+   * Drops what is not committed: files opened since the last checkpoint are deleted; a file kept
+   * open across a checkpoint is closed and left for the manifest's owner to publish its prefix
+   * (recovery, or the worker's next attempt: publishPrefixes), as only the manifest knows whether
+   * that checkpoint was committed.
+   */
   abort(): Promise<void>;
 }
 
@@ -54,6 +71,8 @@ interface OpenFile {
   final: string;
   partition: Record<string, string>;
   openedAt: number;
+  /** Set once a checkpoint recorded a committed length of this file (kept open across it). */
+  inManifest?: boolean;
 }
 
 const SAFE_PREFIX = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
@@ -188,7 +207,10 @@ export function createTableLoader(spec: TableLoaderSpec): TableLoader {
     },
 
     async prepareCommit(opts = {}) {
-      for (const [key, f] of [...open]) if (!opts.onlyDue || due(f)) closeFile(key, f);
+      for (const [key, f] of [...open]) {
+        const closes = opts.onlyDue ? due(f) : !opts.keepOpen || due(f) || !f.writer.sync;
+        if (closes) closeFile(key, f);
+      }
       const waiting = syncing;
       syncing = [];
       // Durable before the checkpoint manifest names them.
@@ -199,9 +221,32 @@ export function createTableLoader(spec: TableLoaderSpec): TableLoader {
       return ready;
     },
 
+    async checkpointOpen() {
+      const refs: PendingFile[] = [];
+      const durable: Promise<void>[] = [];
+      for (const f of open.values()) {
+        const synced = f.writer.sync!();
+        durable.push(synced.durable);
+        f.inManifest = true;
+        refs.push({
+          inProgress: f.inProgress,
+          final: f.final,
+          partition: f.partition,
+          bytes: synced.bytes,
+          rows: f.writer.rows,
+        });
+      }
+      await Promise.all(durable);
+      return refs;
+    },
+
     async abort() {
-      for (const f of open.values()) f.writer.abort();
+      for (const f of open.values()) {
+        if (f.inManifest) syncing.push(f.writer.close().durable.catch((e: unknown) => e));
+        else f.writer.abort();
+      }
       open.clear();
+      await Promise.all(syncing.splice(0));
       await Promise.all(syncing.splice(0));
       await Promise.all(closed.map((f) => rm(f.inProgress, { force: true })));
       closed = [];

@@ -12,17 +12,14 @@ export function createErrorStoreWriter(ctx: SinkContext): SinkWriter {
     partitionedBy: ERROR_PARTITIONS,
     format: 'json',
     compression: 'none',
-    rolling: { max_bytes: 64 * 1024 * 1024, max_rows: 1_000_000, max_seconds: 3600 },
+    rolling: ctx.project.config.errors.rolling,
     filePrefix: ctx.filePrefix,
   });
   return {
     sinks: [], // it loads error records, not a sink's rows
     write: (_sink, rows: Row[]) => files.write(rows),
-    // The error store rolls only at checkpoints: few error records, few files.
-    prepareCommit: async ({ onlyDue }) => ({
-      files: onlyDue ? [] : await files.prepareCommit(false),
-      partitions: [],
-    }),
+    // Its files stay open across checkpoints like any JSON table's, until errors.rolling closes them.
+    prepareCommit: async ({ mode }) => ({ ...(await files.prepareCommit(mode)), partitions: [] }),
     commit: publishFiles,
     abort: () => files.abort(),
     close: async () => {},

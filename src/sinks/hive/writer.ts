@@ -1,10 +1,11 @@
 // Hive-layout warehouse tables (Text / Parquet / JSON): one table loader per sink; files roll by
-// the sink's `rolling` policy after a batch and all close at a checkpoint; committed by a rename;
-// their partitions registered in the catalog.
+// the sink's `rolling` policy (Parquet files also at every checkpoint); committed by a rename;
+// their partitions registered in the catalog (a file kept open registers its partition already).
 import { hiveTarget } from '../../config/resolve.ts';
 import { sinkColumns } from '../columns.ts';
 import type { SinkContext, SinkWriter } from '../contract.ts';
 import { fileTarget, partitionsOf, publishFiles } from '../files.ts';
+import { rollingOf } from './spec.ts';
 
 export function createHiveWriters(sinks: SinkContext['project']['sinks'], ctx: SinkContext): SinkWriter[] {
   return sinks.map((sink): SinkWriter => {
@@ -17,7 +18,7 @@ export function createHiveWriters(sinks: SinkContext['project']['sinks'], ctx: S
       partitionedBy: hive.partitioned_by,
       format: hive.format,
       compression: hive.compression,
-      rolling: hive.rolling,
+      rolling: rollingOf(hive.rolling),
       filePrefix: ctx.filePrefix,
     });
     const table = {
@@ -28,9 +29,9 @@ export function createHiveWriters(sinks: SinkContext['project']['sinks'], ctx: S
     return {
       sinks: [sink.name],
       write: (_sink, rows) => files.write(rows),
-      async prepareCommit({ onlyDue }) {
-        const pending = await files.prepareCommit(onlyDue);
-        return { files: pending, partitions: partitionsOf(pending, table) };
+      async prepareCommit({ mode }) {
+        const { files: pending, open } = await files.prepareCommit(mode);
+        return { files: pending, open, partitions: partitionsOf([...pending, ...open], table) };
       },
       commit: publishFiles,
       abort: () => files.abort(),
