@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { runBench } from './harness/bench.ts';
 import { formatTable, formatTargets, writeReport } from './harness/report.ts';
 import { pickScenarios, SCENARIOS } from './harness/scenarios.ts';
+import { formatSmallFiles, runSmallFiles } from './small-files.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -13,6 +14,7 @@ const HELP = `Usage: npm run bench -- [--quick] [--only a,b] [--repeat N] [--rec
 
 Runs the benchmark scenarios (${SCENARIOS.join(', ')}), each in its own child process,
 prints a table and writes bench/results/<timestamp>.json and bench/results/latest.json.
+Then small-files: files per partition and their size before and after compaction, and its MB/s.
 
   --quick        small inputs, one repetition: under two minutes (default: full run, 3 repetitions,
                  inputs sized so each scenario runs at least 20 s)
@@ -28,6 +30,18 @@ function positiveInt(flag: string, raw: string | undefined): number | undefined 
   if (!Number.isInteger(n) || n <= 0)
     throw new Error(`${flag} must be a positive whole number, got "${raw}"`);
   return n;
+}
+
+async function printSmallFiles(mode: 'quick' | 'full', records: number | undefined): Promise<void> {
+  const r = await runSmallFiles({
+    cacheDir: join(ROOT, '.cache', 'bench'),
+    records: records ?? (mode === 'quick' ? 120_000 : 500_000),
+    log: (line) => console.error(`[bench] ${line}`),
+  });
+  console.log(
+    `\nsmall-files: mixed input loaded in ${r.seconds.toFixed(1)} s over ${r.checkpoints} checkpoints (0.2 s apart), then compacted\n`,
+  );
+  console.log(formatSmallFiles(r.rows));
 }
 
 async function main(): Promise<number> {
@@ -46,11 +60,21 @@ async function main(): Promise<number> {
     return 0;
   }
   const mode = values.quick ? 'quick' : 'full';
+  const picked = (values.only ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const smallFiles = picked.length === 0 || picked.includes('small-files');
+  const only = picked.filter((s) => s !== 'small-files');
+  if (picked.length > 0 && only.length === 0) {
+    await printSmallFiles(mode, positiveInt('--records', values.records));
+    return 0;
+  }
   const cacheDir = join(ROOT, '.cache', 'bench');
   const profileDir = join(cacheDir, 'profiles');
   if (values['cpu-prof']) await mkdir(profileDir, { recursive: true });
   const report = await runBench({
-    scenarios: pickScenarios(values.only),
+    scenarios: pickScenarios(only.join(',')),
     mode,
     repeat: positiveInt('--repeat', values.repeat) ?? (mode === 'quick' ? 1 : 3),
     records: positiveInt('--records', values.records),
@@ -73,6 +97,7 @@ async function main(): Promise<number> {
       }
     }
   }
+  if (smallFiles) await printSmallFiles(mode, positiveInt('--records', values.records));
   const path = await writeReport(join(ROOT, 'bench', 'results'), report);
   console.log(`\nwrote ${path.slice(ROOT.length + 1)} and bench/results/latest.json`);
   return report.scenarios.some((s) => s.status === 'failed') ? 1 : 0;

@@ -333,7 +333,9 @@ export async function runWorker(opts: WorkerOptions): Promise<Counters> {
     stallForTest(dirty);
     const open: Manifest['pending'] = [];
     for (const w of v.writers) {
-      const c = await w.prepareCommit({ mode: final ? 'final' : 'checkpoint' });
+      // A Kafka job's members run in several processes: one that died would keep the rows it
+      // committed hidden in its open files until one restarts, so each checkpoint closes them.
+      const c = await w.prepareCommit({ mode: final || kafkaInput ? 'final' : 'checkpoint' });
       roll(w, { files: c.files, partitions: c.partitions });
       open.push(...(c.open ?? []));
     }
