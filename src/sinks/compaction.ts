@@ -54,7 +54,6 @@ function hiveTables(project: Project, catalog: Catalog): CompactionTable[] {
     if (!hive) return [];
     const t = hiveTarget(project, sink.name, hive);
     const label = `${t.database}.${t.table}`;
-    const home = join(t.location, COMPACTIONS_DIR);
     const partitioned = hive.partitioned_by.length > 0;
     const locator = (values: Record<string, string>): PartitionLocator =>
       partitioned
