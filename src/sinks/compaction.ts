@@ -2,6 +2,7 @@
 // warehouse/compaction.ts): which partitions, with which settings, found by readers where.
 // Warehouse tables are read through the catalog (a partition's location); the error store through
 // its own location file (errors/store.ts).
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Project } from '../config/project.ts';
 import { hiveTarget } from '../config/resolve.ts';
@@ -193,6 +194,8 @@ export async function compactTable(
 export async function settleCompactions(project: Project, catalog: Catalog): Promise<void> {
   for (const table of compactionTables(project, catalog)) {
     const home = join(table.location, COMPACTIONS_DIR);
+    // Never compacted: nothing to settle (a compaction makes this folder before its first ledger).
+    if (!existsSync(home)) continue;
     const release = await lockTableCompaction(home);
     if (!release) continue; // being compacted: that compaction settles it
     try {
