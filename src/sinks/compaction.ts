@@ -89,7 +89,7 @@ function hiveTables(project: Project, catalog: Catalog): CompactionTable[] {
             hive.partitioned_by,
             hive.partitioned_by.map((k) => p.values[k] ?? null),
           );
-          return base(table, p.values, rel);
+          return { ...base(table, p.values, rel), listedAt: p.location };
         });
       },
     };
@@ -124,7 +124,10 @@ function errorStore(project: Project): CompactionTable {
       set: (to) => setErrorPartitionLocation(location, rel, to),
     }),
     async partitions() {
-      return (await errorPartitions(location)).map((p) => base(table, p.values, p.rel));
+      return (await errorPartitions(location)).map((p) => ({
+        ...base(table, p.values, p.rel),
+        listedAt: p.location,
+      }));
     },
   };
   return table;
@@ -282,7 +285,7 @@ export async function tableFiles(table: CompactionTable): Promise<TableFiles> {
     unfinished: 0,
   };
   for (const p of await table.partitions()) {
-    const files = await committedFiles((await p.locator.get()) ?? p.dir);
+    const files = await committedFiles(p.listedAt ?? (await p.locator.get()) ?? p.dir);
     if (files.length === 0) continue;
     out.partitions++;
     out.files += files.length;

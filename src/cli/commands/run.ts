@@ -9,7 +9,7 @@ import { followCenter, syncFromCenter } from '../follow-center.ts';
 import { loadOrReport } from '../load.ts';
 import { printSummary } from '../summary.ts';
 
-const HELP = `Usage: weir run <dir> [--from <url>/projects/<name>] [--follow] [--workers N] [--worker-id N] [--until-end] [--json]
+const HELP = `Usage: weir run <dir> [--from <url>/projects/<name>] [--follow] [--workers N] [--worker-id N] [--until-end] [--no-compact] [--json]
 
 Runs the project in <dir>: one job per source, every table of a source sharing one read,
 splits (files) spread over worker threads. Rows become visible in the warehouse at each
@@ -33,6 +33,9 @@ run goes on with the one it has.
   --worker-id N  Kafka: this process's worker id, naming its checkpoint manifest; give each
                  process its own and reuse it on restart (default: a random id)
   --until-end    Kafka: stop once the partitions reach the end offsets they had at start
+  --no-compact   no background compaction in this process, although sinks set compaction
+                 (processes on several machines sharing a warehouse: let one compact;
+                 docs/small-files.md)
   --json         print the summary as JSON`;
 
 export async function run(args: string[]): Promise<number> {
@@ -41,6 +44,7 @@ export async function run(args: string[]): Promise<number> {
     workers: { type: 'string' },
     'worker-id': { type: 'string' },
     'until-end': { type: 'boolean', default: false },
+    'no-compact': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     from: { type: 'string' },
   });
@@ -98,7 +102,7 @@ export async function run(args: string[]): Promise<number> {
       untilEnd: values['until-end'],
       signal: abort.signal,
       watch: true,
-      compact: true,
+      compact: !values['no-compact'],
       onProgress: (source, p) => {
         reads.set(`${source}/${p.worker}`, p.recordsRead);
         if (Date.now() - lastPrint > 5000) {

@@ -50,6 +50,8 @@ export interface PartitionTarget {
   /** Its path under the table's location (`dt=2026-12-01`; '' unpartitioned), kept in the detour folder. */
   rel: string;
   locator: PartitionLocator;
+  /** Where readers found it when it was listed (weir status reads this instead of asking the locator per partition). */
+  listedAt?: string;
   /** The table's compaction folder (ledgers, detour folders): `<table location>/_weir_compactions`. */
   home: string;
 }
